@@ -1,0 +1,57 @@
+/**
+ * init: create the repository from the working copy's tracked files as snapshot s1.
+ *
+ * @example
+ *   import { init } from 'dsg';
+ *   await init({ cwd: '/data/myproject', message: 'first import' });
+ */
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PROJECT_CONFIG_FILE, parseProjectConfig, serializeProjectConfig, DEFAULT_DATA_DIRS, DEFAULT_IGNORE, type ProjectConfig } from '../config/projectConfig.js';
+import { DsgError } from '../errors/DsgError.js';
+import { runTransaction, type SyncOptions, type SyncOutcome } from './sync.js';
+import { withProject } from './project.js';
+
+export interface InitOptions extends SyncOptions {
+  /** Write a new .dsgconfig.yml in `cwd` from these settings (when none exists there). */
+  writeConfig?: { name: string; host: string; mountpoint: string; type?: 'xfs'; dataDirs?: string[] };
+}
+
+export type InitOutcome = SyncOutcome & { configWritten: string | null; repository: string };
+
+export async function init(opts: InitOptions = {}): Promise<InitOutcome> {
+  const cwd = opts.cwd ?? process.cwd();
+  let configWritten: string | null = null;
+  if (opts.writeConfig) {
+    const file = join(cwd, PROJECT_CONFIG_FILE);
+    if (existsSync(file)) throw new DsgError('CONFIG_EXISTS', `${file} exists already; remove the repository options to use it, or edit it.`, { exitCode: 2 });
+    const w = opts.writeConfig;
+    const config: ProjectConfig = {
+      name: w.name,
+      repository: { type: 'xfs', host: w.host, mountpoint: w.mountpoint },
+      data_dirs: w.dataDirs ?? [...DEFAULT_DATA_DIRS],
+      ignore: { paths: [...DEFAULT_IGNORE.paths], names: [...DEFAULT_IGNORE.names], suffixes: [...DEFAULT_IGNORE.suffixes] },
+    };
+    const text = serializeProjectConfig(config);
+    parseProjectConfig(text, file);
+    if (!opts.dryRun) {
+      writeFileSync(file, text);
+      configWritten = file;
+    }
+  }
+  return withProject({ ...opts, cwd }, async (project) => {
+    const remote = project.remote();
+    if (project.client.readCache() !== null) {
+      throw new DsgError('ALREADY_INITIALIZED', `${project.root} is already a working copy of a repository (.dsg/last-sync.json exists). Use "dsg sync".`);
+    }
+    if (!opts.dryRun) {
+      if (await remote.exists()) {
+        if ((await remote.readManifest()) !== null) {
+          throw new DsgError('REMOTE_EXISTS', `A repository with snapshots already exists at ${remote.location}. Use "dsg clone" to get it, or choose another project name.`);
+        }
+      } else await remote.create();
+    }
+    const result = await runTransaction(project, 'init', { ...opts, message: opts.message ?? 'Initial snapshot' });
+    return { ...result, configWritten, repository: remote.location };
+  });
+}

@@ -1,0 +1,56 @@
+import type { Command } from 'commander';
+import { sync } from '../../api/sync.js';
+import type { SyncOutcome } from '../../api/sync.js';
+import { DsgError } from '../../errors/DsgError.js';
+import { STATE_DESCRIPTION } from '../../sync/states.js';
+import { formatBytes, type Output } from '../output.js';
+import { action, examples } from '../run.js';
+
+/** Human summary of a transaction result (shared by sync, init and clone). */
+export function printTransaction(out: Output, r: SyncOutcome): void {
+  for (const rn of r.renamed) out.say(`renamed ${rn.from} -> ${rn.to}`);
+  for (const s of r.skipped) out.warn(`not tracked: ${s.path} (${s.reason})`);
+  if (r.dryRun) {
+    out.say(r.rows.length === 0 ? 'Dry run: everything up to date, nothing would change.' : 'Dry run: this is what sync would do (nothing was changed):');
+    for (const row of r.rows) out.say(`  ${row.action.padEnd(14)} ${row.path}  (${STATE_DESCRIPTION[row.state]})`);
+    return;
+  }
+  if (r.upToDate) {
+    out.say('Everything up to date.');
+    return;
+  }
+  for (const p of r.uploaded) out.detail(`  upload   ${p}`);
+  for (const p of r.downloaded) out.detail(`  download ${p}`);
+  for (const p of r.deletedRemote) out.detail(`  delete on remote ${p}`);
+  for (const p of r.deletedLocal) out.detail(`  delete locally   ${p}`);
+  const parts = [
+    `${r.uploaded.length} uploaded (${formatBytes(r.bytesUp)})`,
+    `${r.downloaded.length} downloaded (${formatBytes(r.bytesDown)})`,
+    `${r.deletedRemote.length} deleted on remote`,
+    `${r.deletedLocal.length} deleted locally`,
+  ];
+  out.say(r.snapshot ? `Snapshot ${r.snapshot} created: ${parts.join(', ')}.` : `No new snapshot (nothing to upload): ${parts.join(', ')}.`);
+  for (const p of r.keptLocal) out.warn(`${p} changed while the sync ran; your version was kept and will show as a conflict`);
+}
+
+export function registerSync(program: Command): void {
+  const cmd = program
+    .command('sync')
+    .description('reconcile the working copy with the repository, atomically')
+    .option('-m, --message <text>', 'snapshot message')
+    .option('--dry-run', 'print the exact plan and change nothing')
+    .option('--continue', 'apply the choices edited in conflicts.txt')
+    .option('--normalize', 'rename invalid paths to a valid form (reported) instead of refusing')
+    .option('--force', 'override the safety rails (empty scan, mass deletion)')
+    .action(
+      action(async ({ out, progress }, opts: { message?: string; dryRun?: boolean; continue?: boolean; normalize?: boolean; force?: boolean }) => {
+        if (opts.continue) {
+          throw new DsgError('NOT_IMPLEMENTED', 'sync --continue is not implemented in this version yet; resolve conflicts by hand (edit or remove the files) and run "dsg sync".');
+        }
+        const r = await sync({ message: opts.message, dryRun: opts.dryRun, force: opts.force, normalize: opts.normalize, progress });
+        out.result(r);
+        printTransaction(out, r);
+      }),
+    );
+  examples(cmd, ['dsg sync -m "add wave 3 survey"', 'dsg sync --dry-run', 'dsg sync --json | jq .snapshot']);
+}

@@ -1,0 +1,62 @@
+/**
+ * How commands talk to the user: human text on a terminal or pipe, or exactly one JSON
+ * document on stdout with --json. Errors become exit codes (SPEC §5).
+ */
+import { DsgError } from '../errors/DsgError.js';
+import { SyncBlockedError } from '../errors/SyncBlockedError.js';
+
+export interface GlobalFlags {
+  json?: boolean;
+  quiet?: boolean;
+  verbose?: boolean;
+  debug?: boolean;
+}
+
+export class Output {
+  constructor(readonly flags: GlobalFlags) {}
+
+  /** Human text (suppressed by --json and -q). */
+  say(text: string): void {
+    if (this.flags.json || this.flags.quiet) return;
+    process.stdout.write(`${text}\n`);
+  }
+
+  /** Extra detail for -v. */
+  detail(text: string): void {
+    if (this.flags.verbose && !this.flags.json) process.stdout.write(`${text}\n`);
+  }
+
+  /** Warnings go to stderr, even with --json (they are not the result). */
+  warn(text: string): void {
+    if (!this.flags.quiet) process.stderr.write(`warning: ${text}\n`);
+  }
+
+  result(value: unknown): void {
+    if (this.flags.json) process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  }
+
+  /** Report an error and return the exit code to use. */
+  fail(err: unknown): number {
+    const isDsg = err instanceof DsgError;
+    const code = isDsg ? err.code : 'INTERNAL_ERROR';
+    const message = isDsg ? err.message : `internal error: ${(err as Error)?.message ?? String(err)} (run again with --debug for details, and report it)`;
+    if (this.flags.json) {
+      const details = err instanceof SyncBlockedError ? err.details : undefined;
+      process.stdout.write(`${JSON.stringify({ error: { code, message, details } }, null, 2)}\n`);
+    }
+    process.stderr.write(`dsg: ${message}\n`);
+    if (this.flags.debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+    return isDsg ? err.exitCode : 1;
+  }
+}
+
+export function formatBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return i === 0 ? `${n} B` : `${v.toFixed(1)} ${units[i]}`;
+}

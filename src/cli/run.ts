@@ -1,0 +1,33 @@
+/**
+ * The glue every command uses: read global flags, run the action, print, pick the exit code.
+ */
+import type { Command } from 'commander';
+import { Output, type GlobalFlags } from './output.js';
+import { terminalProgress } from './progress.js';
+import type { Progress } from '../transaction/progress.js';
+
+export interface CommandIO {
+  out: Output;
+  progress: Progress;
+  flags: GlobalFlags;
+}
+
+/** Wrap a command action: errors are printed once and become process.exitCode. */
+export function action<A extends unknown[]>(fn: (io: CommandIO, ...args: A) => Promise<number | void>) {
+  return async (...args: unknown[]): Promise<void> => {
+    const cmd = args[args.length - 1] as Command;
+    const flags = cmd.optsWithGlobals() as GlobalFlags;
+    const out = new Output(flags);
+    try {
+      const code = await fn({ out, progress: terminalProgress(flags), flags }, ...(args.slice(0, -1) as A));
+      process.exitCode = code ?? 0;
+    } catch (err) {
+      process.exitCode = out.fail(err);
+    }
+  };
+}
+
+/** "Examples:" block appended to a command's --help. */
+export function examples(cmd: Command, lines: string[]): Command {
+  return cmd.addHelpText('after', `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`);
+}

@@ -1,0 +1,245 @@
+/**
+ * ClientFilesystem: the working copy and its `.dsg/` folder. Scans, stages verified downloads
+ * under `.dsg/staging/<tx-id>/`, and applies them at client commit. It knows nothing about
+ * where the remote is.
+ *
+ *   .dsg/last-sync.json             C: the manifest this client last synced
+ *   .dsg/sync-messages.json         copy of the repository's history index
+ *   .dsg/archive/<sN>-sync.json.lz4 copies of archived manifests
+ *   .dsg/stat-cache.json            size/mtime/inode → hash (see scan/statCache.ts)
+ *   .dsg/tmp/                       partial downloads
+ *   .dsg/staging/<tx-id>/           verified downloads waiting for the commit point
+ *   .dsg/transactions/<tx-id>.json  the client journal of a sync in progress
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  copyFileSync,
+  createReadStream,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  symlinkSync,
+  unlinkSync,
+  utimesSync,
+} from 'node:fs';
+import { open } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { DsgError } from '../errors/DsgError.js';
+import { TransferError } from '../errors/TransferError.js';
+import { archiveFileName, archiveNameCandidates } from '../manifest/archive.js';
+import { parseManifest, serializeManifest } from '../manifest/codec.js';
+import { IO_CHUNK, StreamingHash } from '../manifest/hash.js';
+import { emptySyncMessages, parseSyncMessages, serializeSyncMessages, type SyncMessages } from '../manifest/syncMessages.js';
+import { parseManifestTime } from '../manifest/time.js';
+import type { Entry, FileEntry, Manifest } from '../manifest/types.js';
+import { scanWorkingCopy, type ScanResult } from '../scan/scanner.js';
+import type { TrackingRules } from '../scan/rules.js';
+import { StatCache, type StatRow } from '../scan/statCache.js';
+import { atomicWriteFile } from './atomicWrite.js';
+
+export class ClientFilesystem {
+  readonly dsgDir: string;
+
+  constructor(readonly root: string) {
+    this.dsgDir = join(root, '.dsg');
+  }
+
+  p(...parts: string[]): string {
+    return join(this.dsgDir, ...parts);
+  }
+
+  abs(relPath: string): string {
+    return join(this.root, ...relPath.split('/'));
+  }
+
+  // ---- metadata ----
+
+  readCache(): Manifest | null {
+    const file = this.p('last-sync.json');
+    if (!existsSync(file)) return null;
+    return parseManifest(readFileSync(file, 'utf8'), `${file} (this working copy's last sync)`);
+  }
+
+  writeCache(m: Manifest): void {
+    atomicWriteFile(this.p('last-sync.json'), serializeManifest(m));
+  }
+
+  readSyncMessages(): SyncMessages {
+    const file = this.p('sync-messages.json');
+    if (!existsSync(file)) return emptySyncMessages();
+    return parseSyncMessages(readFileSync(file, 'utf8'), file);
+  }
+
+  writeSyncMessages(sm: SyncMessages): void {
+    atomicWriteFile(this.p('sync-messages.json'), serializeSyncMessages(sm));
+  }
+
+  hasArchive(snapshotId: string): boolean {
+    return archiveNameCandidates(snapshotId).some((n) => existsSync(this.p('archive', n)));
+  }
+
+  writeArchive(snapshotId: string, bytes: Uint8Array): void {
+    atomicWriteFile(this.p('archive', archiveFileName(snapshotId)), bytes);
+  }
+
+  // ---- scanning ----
+
+  async scan(rules: TrackingRules, user: string, previous: Map<string, Entry> | undefined, onProgress?: (files: number, bytes: number) => void): Promise<ScanResult> {
+    return scanWorkingCopy({ root: this.root, rules, user, previous, statCache: StatCache.load(this.p('stat-cache.json')), onProgress });
+  }
+
+  saveStatCache(rows: Map<string, StatRow>): void {
+    if (!existsSync(this.dsgDir)) return;
+    StatCache.save(this.p('stat-cache.json'), rows);
+  }
+
+  // ---- transfers ----
+
+  openForUpload(relPath: string): Readable {
+    return createReadStream(this.abs(relPath), { highWaterMark: IO_CHUNK });
+  }
+
+  stagedPath(txId: string, hash: string): string {
+    return this.p('staging', txId, hash);
+  }
+
+  /** Stream a download into staging (via .dsg/tmp/), verifying size and hash before keeping it. */
+  async stageDownload(txId: string, entry: FileEntry, source: AsyncIterable<Uint8Array>, onBytes?: (n: number) => void): Promise<void> {
+    const staged = this.stagedPath(txId, entry.hash);
+    if (existsSync(staged)) return;
+    mkdirSync(this.p('tmp'), { recursive: true });
+    mkdirSync(dirname(staged), { recursive: true });
+    const tmp = this.p('tmp', `${txId}-${randomBytes(6).toString('hex')}`);
+    const hash = new StreamingHash();
+    const fh = await open(tmp, 'w');
+    try {
+      for await (const chunk of source) {
+        hash.update(chunk);
+        let off = 0;
+        while (off < chunk.length) off += (await fh.write(chunk, off, chunk.length - off)).bytesWritten;
+        onBytes?.(chunk.length);
+      }
+      await fh.sync();
+    } catch (err) {
+      await fh.close();
+      rmSync(tmp, { force: true });
+      throw new TransferError(`Downloading ${entry.path} failed: ${(err as Error).message}`, { cause: err });
+    }
+    await fh.close();
+    if (hash.digest() !== entry.hash || hash.size !== entry.filesize) {
+      rmSync(tmp, { force: true });
+      throw new TransferError(
+        `${entry.path} arrived with other content than the repository's manifest says (expected ${entry.hash}, ${entry.filesize} bytes; got ${hash.digest()}, ${hash.size} bytes). Nothing was changed locally. Run "dsg validate-snapshot --deep" on the repository.`,
+      );
+    }
+    renameSync(tmp, staged);
+  }
+
+  /**
+   * True when the file at relPath is still what the scan saw (same size, mtime, inode), or is
+   * absent when the scan saw nothing: the user has not touched it since the sync started.
+   */
+  unchangedSinceScan(relPath: string, scanned: Entry | undefined, row: StatRow | undefined): boolean {
+    let st;
+    try {
+      st = lstatSync(this.abs(relPath), { bigint: true });
+    } catch {
+      return scanned === undefined;
+    }
+    if (scanned === undefined) return false;
+    if (scanned.type === 'link') return st.isSymbolicLink();
+    return row !== undefined && st.isFile() && Number(st.size) === row.size && st.mtimeNs === row.mtimeNs && st.ino === row.ino;
+  }
+
+  /** Create missing parent directories, refusing to write through a symlink or over a file. */
+  private prepareParent(relPath: string): void {
+    const parts = relPath.split('/').slice(0, -1);
+    let dir = this.root;
+    for (const c of parts) {
+      dir = join(dir, c);
+      let st;
+      try {
+        st = lstatSync(dir);
+      } catch {
+        mkdirSync(dir);
+        continue;
+      }
+      if (!st.isDirectory()) {
+        throw new DsgError('LOCAL_PATH_BLOCKED', `Cannot write ${relPath}: ${dir} is ${st.isSymbolicLink() ? 'a symbolic link' : 'a file'}, not a folder. Move it away and run "dsg sync" again.`);
+      }
+    }
+  }
+
+  /** Remove now-empty folders above a deleted path, up to (not including) the project root. */
+  private pruneEmptyParents(relPath: string): void {
+    let dir = dirname(this.abs(relPath));
+    while (dir.length > this.root.length && dir.startsWith(this.root)) {
+      try {
+        rmdirSync(dir);
+      } catch {
+        return;
+      }
+      dir = dirname(dir);
+    }
+  }
+
+  deleteLocal(relPath: string): void {
+    try {
+      unlinkSync(this.abs(relPath));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    this.pruneEmptyParents(relPath);
+  }
+
+  /**
+   * Put a staged download or a link in place. `keepStaged`: the staged file is needed again
+   * (another path with the same content), so copy instead of moving it.
+   */
+  placeEntry(txId: string, e: Entry, keepStaged: boolean): void {
+    this.prepareParent(e.path);
+    const target = this.abs(e.path);
+    const tmp = `${target}.dsg-${txId}.tmp`;
+    rmSync(tmp, { force: true });
+    if (e.type === 'link') {
+      symlinkSync(e.reference, tmp);
+    } else {
+      const staged = this.stagedPath(txId, e.hash);
+      if (keepStaged) copyFileSync(staged, tmp);
+      else renameSync(staged, tmp);
+      const t = parseManifestTime(e.mtime);
+      if (!Number.isNaN(t)) utimesSync(tmp, t, t);
+    }
+    // A folder standing where a file goes must already be empty (its files were deleted first).
+    try {
+      if (lstatSync(target).isDirectory()) rmdirSync(target);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    renameSync(tmp, target);
+  }
+
+  removeStaging(txId: string): void {
+    rmSync(this.p('staging', txId), { recursive: true, force: true });
+    for (const f of safeReaddir(this.p('tmp'))) if (f.startsWith(`${txId}-`)) rmSync(this.p('tmp', f), { force: true });
+  }
+
+  ensureDsgDir(): void {
+    mkdirSync(this.dsgDir, { recursive: true });
+  }
+}
+
+function safeReaddir(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+

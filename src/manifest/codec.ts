@@ -1,0 +1,317 @@
+/**
+ * Byte-compatible manifest JSON codec and its hashes (SPEC §2.3).
+ *
+ * Writing: 2-space indentation, UTF-8, non-ASCII unescaped, no trailing newline, entry fields
+ * in fixed order. Reading: verifies entry_count and entries_hash (in file order) and rejects
+ * hostile entries; a manifest that fails is an error, never "empty".
+ */
+import { ManifestError } from '../errors/ManifestError.js';
+import { xxh3Hex } from './hash.js';
+import { isIntegerLikeKey, JsonSyntaxError, parseOrderedJson, toPlain, type OrderedJson } from './orderedJson.js';
+import type { Entry, JsonValue, Manifest, ManifestMetadata } from './types.js';
+
+const q = JSON.stringify;
+
+/** Compact JSON of one entry, fields in format order: the unit `entries_hash` is built from. */
+export function entryCompactJson(e: Entry): string {
+  return e.type === 'file'
+    ? `{"type":"file","path":${q(e.path)},"user":${q(e.user)},"filesize":${e.filesize},"mtime":${q(e.mtime)},"hash":${q(e.hash)}}`
+    : `{"type":"link","path":${q(e.path)},"user":${q(e.user)},"reference":${q(e.reference)}}`;
+}
+
+export function computeEntriesHash(entries: Iterable<Entry>): string {
+  const parts: string[] = [];
+  for (const e of entries) parts.push(entryCompactJson(e));
+  return xxh3Hex(parts.join(''));
+}
+
+/** Compact JSON with object keys sorted, as the old tool hashed project_config. */
+function sortedCompactJson(v: JsonValue): string {
+  if (Array.isArray(v)) return `[${v.map(sortedCompactJson).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    const keys = Object.keys(v).sort();
+    return `{${keys.map((k) => `${q(k)}:${sortedCompactJson(v[k])}`).join(',')}}`;
+  }
+  return q(v);
+}
+
+export function computeSnapshotHash(
+  entriesHash: string,
+  message: string,
+  projectConfig: ManifestMetadata['project_config'],
+  previousSnapshotHash: string | null,
+): string {
+  const cfg = projectConfig && Object.keys(projectConfig).length > 0 ? sortedCompactJson(projectConfig) : '';
+  return xxh3Hex(entriesHash + message + cfg + (previousSnapshotHash ?? ''));
+}
+
+/** Metadata fields in format order (also the order of sync-messages snapshot objects). */
+export const METADATA_FIELDS = [
+  'manifest_version',
+  'snapshot_id',
+  'created_at',
+  'entry_count',
+  'entries_hash',
+  'created_by',
+  'snapshot_message',
+  'snapshot_previous',
+  'snapshot_hash',
+  'snapshot_notes',
+  'project_config',
+] as const satisfies readonly (keyof ManifestMetadata)[];
+
+export function orderedMetadata(m: ManifestMetadata): ManifestMetadata {
+  const o = {} as Record<string, unknown>;
+  for (const k of METADATA_FIELDS) o[k] = m[k];
+  return o as unknown as ManifestMetadata;
+}
+
+/** Indent every line but the first of a JSON.stringify(…, null, 2) block. */
+export function indentJson(block: string, by: string): string {
+  return block.replace(/\n/g, `\n${by}`);
+}
+
+function entryPretty(e: Entry): string {
+  const I = '      ';
+  return e.type === 'file'
+    ? `{\n${I}"type": "file",\n${I}"path": ${q(e.path)},\n${I}"user": ${q(e.user)},\n${I}"filesize": ${e.filesize},\n${I}"mtime": ${q(e.mtime)},\n${I}"hash": ${q(e.hash)}\n    }`
+    : `{\n${I}"type": "link",\n${I}"path": ${q(e.path)},\n${I}"user": ${q(e.user)},\n${I}"reference": ${q(e.reference)}\n    }`;
+}
+
+export function serializeManifest(m: Manifest): string {
+  const out: string[] = [];
+  out.push('{\n  "entries": ');
+  if (m.entries.size === 0) out.push('{}');
+  else {
+    out.push('{\n');
+    let first = true;
+    for (const [k, e] of m.entries) {
+      if (!first) out.push(',\n');
+      first = false;
+      out.push(`    ${q(k)}: ${entryPretty(e)}`);
+    }
+    out.push('\n  }');
+  }
+  out.push(',\n  "metadata": ', indentJson(JSON.stringify(orderedMetadata(m.metadata), null, 2), '  '), '\n}');
+  return out.join('');
+}
+
+/** Entries sorted by path in Unicode code point order (how writers order them). */
+export function sortEntries(entries: Iterable<Entry>): Map<string, Entry> {
+  const list = [...entries];
+  list.sort((a, b) => comparePaths(a.path, b.path));
+  return new Map(list.map((e) => [e.path, e]));
+}
+
+/** Code-point order (JS `<` on strings compares UTF-16 units, which differs above U+FFFF). */
+export function comparePaths(a: string, b: string): number {
+  if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) {
+      const xs = x >= 0xd800 && x <= 0xdfff;
+      const ys = y >= 0xd800 && y <= 0xdfff;
+      if (xs !== ys) return xs ? 1 : -1; // a surrogate (≥ U+10000) sorts after any BMP unit
+      return x - y;
+    }
+  }
+  return a.length - b.length;
+}
+
+// ---- reading ----
+
+const HEX16 = /^[0-9a-f]{16}$/;
+const SNAPSHOT_ID = /^s[1-9]\d*$/;
+
+/** Why a manifest path is unsafe to use on a file system, or null. */
+export function unsafePathReason(p: string): string | null {
+  if (p.length === 0) return 'is empty';
+  if (p.startsWith('/')) return 'is absolute';
+  if (p.includes('\0')) return 'contains a NUL byte';
+  for (const c of p.split('/')) {
+    if (c === '') return 'has an empty component';
+    if (c === '..') return 'contains ".."';
+    if (c === '.') return 'contains "."';
+  }
+  if (p === '.dsg' || p.startsWith('.dsg/')) return 'lies inside .dsg/';
+  return null;
+}
+
+/** A link target must stay relative and inside the project. */
+export function unsafeLinkReason(linkPath: string, reference: string): string | null {
+  if (reference.length === 0) return 'has an empty target';
+  if (reference.startsWith('/')) return `has an absolute target "${reference}"`;
+  const parts = linkPath.split('/').slice(0, -1);
+  for (const c of reference.split('/')) {
+    if (c === '..') {
+      if (parts.length === 0) return `points outside the project ("${reference}")`;
+      parts.pop();
+    } else if (c !== '' && c !== '.') parts.push(c);
+  }
+  if (parts[0] === '.dsg') return `points into .dsg/ ("${reference}")`;
+  return null;
+}
+
+type Obj = Map<string, OrderedJson>;
+
+function isObj(v: OrderedJson | undefined): v is Obj {
+  return v instanceof Map;
+}
+
+function readEntry(key: string, v: OrderedJson | undefined, label: string): Entry {
+  const bad = (why: string): never => {
+    throw new ManifestError(`${label}: entry ${q(key)} ${why}. The manifest is corrupt or was not written by dsg; restore it from a backup or re-sync.`);
+  };
+  if (!isObj(v)) return bad('is not an object');
+  const str = (f: string): string => {
+    const x = v.get(f);
+    if (typeof x !== 'string') return bad(`has no string field "${f}"`);
+    return x;
+  };
+  const type = str('type');
+  const path = str('path');
+  if (path !== key) bad(`has path ${q(path)} that differs from its key`);
+  const why = unsafePathReason(path);
+  if (why) bad(`path ${why}`);
+  const user = str('user');
+  if (type === 'file') {
+    const filesize = v.get('filesize');
+    if (typeof filesize !== 'number' || !Number.isSafeInteger(filesize) || filesize < 0) bad('has an invalid filesize');
+    const hash = str('hash');
+    if (!HEX16.test(hash)) bad('has an invalid hash');
+    return { type: 'file', path, user, filesize: filesize as number, mtime: str('mtime'), hash };
+  }
+  if (type === 'link') {
+    const reference = str('reference');
+    const lw = unsafeLinkReason(path, reference);
+    if (lw) bad(lw);
+    return { type: 'link', path, user, reference };
+  }
+  return bad(`has unknown type ${q(type)}`);
+}
+
+/** Validate and type a metadata object (from a manifest or from sync-messages). */
+export function readMetadata(v: OrderedJson | undefined, label: string): ManifestMetadata {
+  const bad = (why: string): never => {
+    throw new ManifestError(`${label}: metadata ${why}.`);
+  };
+  if (!isObj(v)) return bad('is missing or not an object');
+  const str = (f: string): string => {
+    const x = v.get(f);
+    if (typeof x !== 'string') return bad(`field "${f}" is missing or not a string`);
+    return x;
+  };
+  const strOrNull = (f: string): string | null => {
+    const x = v.get(f);
+    if (x !== null && typeof x !== 'string') return bad(`field "${f}" must be a string or null`);
+    return x ?? null;
+  };
+  const count = v.get('entry_count');
+  if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0) bad('field "entry_count" is not a count');
+  const id = str('snapshot_id');
+  if (!SNAPSHOT_ID.test(id)) bad(`snapshot_id ${q(id)} is not of the form sN`);
+  const prev = strOrNull('snapshot_previous');
+  if (prev !== null && !SNAPSHOT_ID.test(prev)) bad(`snapshot_previous ${q(prev)} is not of the form sN`);
+  const pc = v.get('project_config');
+  if (pc !== undefined && pc !== null && !isObj(pc)) bad('field "project_config" must be an object or null');
+  return {
+    manifest_version: str('manifest_version'),
+    snapshot_id: id,
+    created_at: str('created_at'),
+    entry_count: count as number,
+    entries_hash: str('entries_hash'),
+    created_by: strOrNull('created_by'),
+    snapshot_message: typeof v.get('snapshot_message') === 'string' ? (v.get('snapshot_message') as string) : '',
+    snapshot_previous: prev,
+    snapshot_hash: str('snapshot_hash'),
+    snapshot_notes: typeof v.get('snapshot_notes') === 'string' ? (v.get('snapshot_notes') as string) : '',
+    project_config: isObj(pc) ? (toPlain(pc) as { [k: string]: JsonValue }) : null,
+  };
+}
+
+/** Parse JSON keeping key order; the fast native parser when order cannot differ. */
+export function parseJsonKeepingOrder(text: string, label: string): OrderedJson {
+  try {
+    if (!hasIntegerLikeKey(text)) return fromPlain(JSON.parse(text));
+    return parseOrderedJson(text);
+  } catch (err) {
+    const why = err instanceof JsonSyntaxError || err instanceof SyntaxError ? err.message : String(err);
+    throw new ManifestError(`${label}: not valid JSON (${why}). The file is truncated or corrupt.`, { cause: err });
+  }
+}
+
+// A key made of digits only can only appear as `"123":`; if none does, JSON.parse keeps order.
+function hasIntegerLikeKey(text: string): boolean {
+  const re = /"(\d{1,10})"\s*:/g;
+  for (let m = re.exec(text); m; m = re.exec(text)) if (isIntegerLikeKey(m[1])) return true;
+  return false;
+}
+
+function fromPlain(v: unknown): OrderedJson {
+  if (Array.isArray(v)) return v.map(fromPlain);
+  if (v !== null && typeof v === 'object') {
+    const m = new Map<string, OrderedJson>();
+    for (const [k, x] of Object.entries(v)) m.set(k, fromPlain(x));
+    return m;
+  }
+  return v as OrderedJson;
+}
+
+/** Parse and verify a manifest. `label` names the file in errors. */
+export function parseManifest(text: string, label: string): Manifest {
+  const root = parseJsonKeepingOrder(text, label);
+  if (!isObj(root)) throw new ManifestError(`${label}: not a manifest (expected an object with "entries" and "metadata").`);
+  const rawEntries = root.get('entries');
+  if (!isObj(rawEntries)) throw new ManifestError(`${label}: "entries" is missing or not an object.`);
+  const metadata = readMetadata(root.get('metadata'), label);
+  const entries = new Map<string, Entry>();
+  for (const [k, v] of rawEntries) entries.set(k, readEntry(k, v, label));
+  const nested = findNestedPath(entries.keys());
+  if (nested) throw new ManifestError(`${label}: entry ${q(nested[1])} lies under entry ${q(nested[0])}, which is not a directory; the manifest is corrupt or hostile.`);
+  if (metadata.entry_count !== entries.size) {
+    throw new ManifestError(`${label}: entry_count says ${metadata.entry_count} but the file holds ${entries.size} entries; the manifest is corrupt.`);
+  }
+  const actual = computeEntriesHash(entries.values());
+  if (actual !== metadata.entries_hash) {
+    throw new ManifestError(`${label}: entries_hash ${metadata.entries_hash} does not match the entries (computed ${actual}); the manifest is corrupt or was edited by hand.`);
+  }
+  return { entries, metadata };
+}
+
+/** A pair [ancestor, descendant] when one path is a parent directory of another, else null. */
+export function findNestedPath(paths: Iterable<string>): [string, string] | null {
+  const all = new Set(paths);
+  for (const p of all) {
+    for (let i = p.indexOf('/'); i !== -1; i = p.indexOf('/', i + 1)) {
+      const prefix = p.slice(0, i);
+      if (all.has(prefix)) return [prefix, p];
+    }
+  }
+  return null;
+}
+
+/** Build a manifest for a new snapshot; entries are sorted and hashes computed. */
+export function buildManifest(
+  entries: Iterable<Entry>,
+  meta: Omit<ManifestMetadata, 'entry_count' | 'entries_hash' | 'snapshot_hash'>,
+  previousSnapshotHash: string | null,
+): Manifest {
+  const sorted = sortEntries(entries);
+  const entriesHash = computeEntriesHash(sorted.values());
+  const metadata: ManifestMetadata = {
+    manifest_version: meta.manifest_version,
+    snapshot_id: meta.snapshot_id,
+    created_at: meta.created_at,
+    entry_count: sorted.size,
+    entries_hash: entriesHash,
+    created_by: meta.created_by,
+    snapshot_message: meta.snapshot_message,
+    snapshot_previous: meta.snapshot_previous,
+    snapshot_hash: computeSnapshotHash(entriesHash, meta.snapshot_message, meta.project_config, previousSnapshotHash),
+    snapshot_notes: meta.snapshot_notes,
+    project_config: meta.project_config,
+  };
+  return { entries: sorted, metadata };
+}

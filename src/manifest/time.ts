@@ -1,0 +1,63 @@
+/**
+ * Manifest times: ISO-8601 to the second in America/Los_Angeles with its offset, fraction
+ * truncated (SPEC §2.3), e.g. `2025-06-13T10:19:19-07:00`. Fixed by the old tool's format.
+ */
+const ZONE = 'America/Los_Angeles';
+
+const parts = new Intl.DateTimeFormat('en-US', {
+  timeZone: ZONE,
+  hourCycle: 'h23',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+});
+
+function pad(n: number, width = 2): string {
+  return String(n).padStart(width, '0');
+}
+
+/** Format whole seconds since the epoch. */
+export function formatLosAngeles(epochSeconds: number): string {
+  const got: Record<string, number> = {};
+  for (const p of parts.formatToParts(new Date(epochSeconds * 1000))) {
+    if (p.type !== 'literal') got[p.type] = Number(p.value);
+  }
+  // The offset is whatever makes the wall-clock fields equal the instant.
+  const wallAsUtc = Date.UTC(got.year, got.month - 1, got.day, got.hour, got.minute, got.second) / 1000;
+  const offsetMin = Math.round((wallAsUtc - epochSeconds) / 60);
+  const sign = offsetMin < 0 ? '-' : '+';
+  const abs = Math.abs(offsetMin);
+  return (
+    `${pad(got.year, 4)}-${pad(got.month)}-${pad(got.day)}T${pad(got.hour)}:${pad(got.minute)}:${pad(got.second)}` +
+    `${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`
+  );
+}
+
+// Many files share an mtime second (bulk copies, extraction): remember the last few.
+const cache = new Map<bigint, string>();
+
+/** Format a nanosecond mtime (from a bigint stat), truncating the fraction. */
+export function formatMtimeNs(mtimeNs: bigint): string {
+  const seconds = mtimeNs >= 0n ? mtimeNs / 1_000_000_000n : -((-mtimeNs + 999_999_999n) / 1_000_000_000n);
+  let s = cache.get(seconds);
+  if (s === undefined) {
+    s = formatLosAngeles(Number(seconds));
+    if (cache.size > 4096) cache.clear();
+    cache.set(seconds, s);
+  }
+  return s;
+}
+
+/** The current time in manifest form. */
+export function nowLosAngeles(): string {
+  return formatLosAngeles(Math.floor(Date.now() / 1000));
+}
+
+/** Parse a manifest time back to epoch seconds (for sorting and --since); NaN when malformed. */
+export function parseManifestTime(s: string): number {
+  const t = Date.parse(s);
+  return Number.isNaN(t) ? NaN : Math.floor(t / 1000);
+}

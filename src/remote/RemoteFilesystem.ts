@@ -1,0 +1,61 @@
+/**
+ * RemoteFilesystem: the storage of one repository (POSIX directory, ZFS, S3, …), with
+ * begin/commit/rollback done in that storage's own atomic way. It knows nothing about how
+ * bytes travel (that is the Transport it is given).
+ *
+ * Every implementation MUST:
+ * - return `null` from `readManifest` only when the repository exists but has no snapshot
+ *   yet; a manifest that exists but cannot be read, parsed or verified throws ManifestError;
+ * - never let a reader see a half-published state: `readManifest`, `readSyncMessages` and
+ *   `openContent` show the last committed snapshot in full, before, during and after a sync;
+ * - keep every file of every snapshot retrievable through `openContent` (history);
+ * - verify content in `RemoteTransaction.putContent` as it arrives (XXH3) and throw
+ *   TransferError, naming the path, on a mismatch;
+ * - publish the staged snapshot in `commit` by one atomic operation (the commit point), and
+ *   make everything before it undoable by `rollback` and everything after it re-doable.
+ */
+import type { Readable } from 'node:stream';
+import type { FileEntry, Manifest } from '../manifest/types.js';
+import type { SyncMessages } from '../manifest/syncMessages.js';
+
+export interface RemoteFilesystem {
+  /** For messages: where the repository is. */
+  readonly location: string;
+  /** True when a repository exists at the location (even one with no snapshot yet). */
+  exists(): Promise<boolean>;
+  /** Create an empty repository (init). Fails when one exists already. */
+  create(): Promise<void>;
+  readManifest(): Promise<Manifest | null>;
+  /** Every snapshot's metadata, consistent with `readManifest`. */
+  readSyncMessages(): Promise<SyncMessages>;
+  /** The archived manifest of one snapshot (verified). */
+  readArchive(snapshotId: string): Promise<Manifest>;
+  /** Raw bytes of an archived manifest, for copying to clients. */
+  readArchiveBytes(snapshotId: string): Promise<Buffer>;
+  /** The content of a file entry of any snapshot, as a stream. */
+  openContent(entry: FileEntry): Promise<Readable>;
+  /** Start a write transaction on top of snapshot `base` (null: no snapshot yet). */
+  begin(txId: string, base: Manifest | null): Promise<RemoteTransaction>;
+  /** Finish or undo whatever an interrupted transaction left (idempotent). */
+  recover(): Promise<RemoteRecovery>;
+  close(): Promise<void>;
+}
+
+export interface RemoteRecovery {
+  rolledBack: string[];
+  rolledForward: string[];
+}
+
+export interface RemoteTransaction {
+  readonly txId: string;
+  /** Stream one file's new content into staging, verifying size and hash. */
+  putContent(entry: FileEntry, source: AsyncIterable<Uint8Array>, onBytes?: (n: number) => void): Promise<void>;
+  /** True when content with this hash is already stored (no upload needed). */
+  hasContent(entry: FileEntry): Promise<boolean>;
+  /** Stage the new manifest, its archive and the updated sync-messages. */
+  stageSnapshot(manifest: Manifest, syncMessages: SyncMessages): Promise<void>;
+  /** The commit point, then publishing the data (re-doable by `recover`). */
+  commit(): Promise<void>;
+  /** Undo everything staged; safe to call at any point before `commit`. */
+  rollback(): Promise<void>;
+}

@@ -1,0 +1,19 @@
+/**
+ * From a project config to the RemoteFilesystem that serves it: picks the backend by
+ * repository type and the transport by host. Backends not built yet say so and fail.
+ */
+import { repositoryLocation, type ProjectConfig } from '../config/projectConfig.js';
+import { DsgError } from '../errors/DsgError.js';
+import { LocalTransport } from '../transport/local/LocalTransport.js';
+import { PosixRemote } from './posix/PosixRemote.js';
+import type { RemoteFilesystem } from './RemoteFilesystem.js';
+
+export function openRemote(config: ProjectConfig): RemoteFilesystem {
+  const loc = repositoryLocation(config);
+  if (config.repository.type === 'xfs' && loc.transport === 'local') return new PosixRemote(new LocalTransport(), loc.path);
+  const what = loc.transport === 'ssh' ? `type ${config.repository.type} over SSH (host ${loc.host})` : `type ${config.repository.type}`;
+  throw new DsgError(
+    'NOT_IMPLEMENTED',
+    `Repositories of ${what} are not supported by this version of dsg yet; only local POSIX repositories ({type: xfs, host: localhost}) are. Check "repository" in .dsgconfig.yml.`,
+  );
+}

@@ -1,0 +1,367 @@
+/**
+ * The POSIX-directory repository (`type: xfs`), on any Transport.
+ *
+ * Layout under the repository root (documented in README "Remote layout"):
+ *   <path>                          data files at their paths (hard links into objects/)
+ *   .dsg/last-sync.json             current manifest: renaming it into place is the commit point
+ *   .dsg/sync-messages.json         every snapshot's metadata
+ *   .dsg/archive/<sN>-sync.json.lz4 every snapshot's manifest
+ *   .dsg/objects/<h2>/<hash>        every content ever synced, once per hash (history)
+ *   .dsg/tmp/                       uploads in flight
+ *   .dsg/staging/<tx-id>/           staged manifest, archive, sync-messages and journal.json
+ *
+ * Readers take content from objects/ (immutable), so a half-updated data tree during
+ * roll-forward is never visible through dsg. Repositories written by the old tool have no
+ * objects/: their files are read from the tree, and a version about to be replaced or deleted
+ * is first linked into objects/, so cost stays proportional to what changed.
+ */
+import { randomBytes } from 'node:crypto';
+import { posix } from 'node:path';
+import type { Readable } from 'node:stream';
+import { ManifestError } from '../../errors/ManifestError.js';
+import { RemoteError } from '../../errors/RemoteError.js';
+import { TransferError } from '../../errors/TransferError.js';
+import { archiveFileName, archiveNameCandidates, compressArchive, decompressArchive } from '../../manifest/archive.js';
+import { parseManifest, serializeManifest } from '../../manifest/codec.js';
+import { StreamingHash } from '../../manifest/hash.js';
+import { emptySyncMessages, parseSyncMessages, serializeSyncMessages, type SyncMessages } from '../../manifest/syncMessages.js';
+import type { Entry, FileEntry, Manifest } from '../../manifest/types.js';
+import type { Transport } from '../../transport/Transport.js';
+import type { RemoteFilesystem, RemoteRecovery, RemoteTransaction } from '../RemoteFilesystem.js';
+import { consistentHistory } from '../history.js';
+
+/** What the roll-forward after the commit point must do to the data tree; stored in journal.json. */
+interface TreeChanges {
+  delete: string[];
+  place: ({ path: string; hash: string } | { path: string; link: string })[];
+}
+
+interface RemoteJournal {
+  tx_id: string;
+  base_snapshot_hash: string | null;
+  new_snapshot_id: string;
+  new_snapshot_hash: string;
+  changes: TreeChanges;
+}
+
+const join = posix.join;
+
+export class PosixRemote implements RemoteFilesystem {
+  readonly location: string;
+  readonly dsgDir: string;
+
+  constructor(
+    readonly transport: Transport,
+    readonly root: string,
+  ) {
+    this.location = transport.description === 'localhost' ? root : `${transport.description}:${root}`;
+    this.dsgDir = join(root, '.dsg');
+  }
+
+  private p(...parts: string[]): string {
+    return join(this.dsgDir, ...parts);
+  }
+
+  objectPath(hash: string): string {
+    return this.p('objects', hash.slice(0, 2), hash);
+  }
+
+  async exists(): Promise<boolean> {
+    return (await this.transport.stat(this.dsgDir))?.type === 'directory';
+  }
+
+  async create(): Promise<void> {
+    if (await this.transport.stat(this.p('last-sync.json'))) {
+      throw new RemoteError(`A repository with snapshots already exists at ${this.location}. Use "dsg clone" to get it, or choose another name.`, { code: 'REMOTE_EXISTS' });
+    }
+    try {
+      for (const d of ['archive', 'objects', 'tmp', 'staging']) await this.transport.mkdirp(this.p(d));
+    } catch (err) {
+      throw new RemoteError(`Cannot create the repository at ${this.location}: ${(err as Error).message}. Check that the mountpoint exists and is writable.`, { cause: err });
+    }
+  }
+
+  private async requireRepository(): Promise<void> {
+    if (!(await this.exists())) {
+      throw new RemoteError(
+        `No dsg repository at ${this.location} (no .dsg/ folder). Check repository settings in .dsgconfig.yml, or run "dsg init" to create it.`,
+        { code: 'REMOTE_NOT_FOUND' },
+      );
+    }
+  }
+
+  private async readText(file: string): Promise<string | null> {
+    try {
+      const buf = await this.transport.readFile(file);
+      return buf === null ? null : buf.toString('utf8');
+    } catch (err) {
+      throw new RemoteError(`Cannot read ${file} on ${this.transport.description}: ${(err as Error).message}.`, { cause: err });
+    }
+  }
+
+  async readManifest(): Promise<Manifest | null> {
+    const file = this.p('last-sync.json');
+    const text = await this.readText(file);
+    if (text === null) {
+      await this.requireRepository();
+      return null;
+    }
+    return parseManifest(text, `remote manifest ${this.location}/.dsg/last-sync.json`);
+  }
+
+  async readSyncMessages(): Promise<SyncMessages> {
+    const manifest = await this.readManifest();
+    const text = await this.readText(this.p('sync-messages.json'));
+    const stored = text === null ? emptySyncMessages() : parseSyncMessages(text, `${this.location}/.dsg/sync-messages.json`);
+    return consistentHistory(stored, manifest);
+  }
+
+  private async findArchive(snapshotId: string): Promise<{ file: string; data: Buffer } | null> {
+    for (const name of archiveNameCandidates(snapshotId)) {
+      const file = this.p('archive', name);
+      const data = await this.transport.readFile(file);
+      if (data) return { file, data };
+    }
+    return null;
+  }
+
+  async readArchiveBytes(snapshotId: string): Promise<Buffer> {
+    const found = await this.findArchive(snapshotId);
+    if (found) return found.data;
+    // The current snapshot's archive is moved in just after the commit point.
+    const current = await this.readManifest();
+    if (current && current.metadata.snapshot_id === snapshotId) return compressArchive(serializeManifest(current));
+    throw new ManifestError(`No archive of snapshot ${snapshotId} in ${this.location}/.dsg/archive/. The history is incomplete; run "dsg validate-chain".`);
+  }
+
+  async readArchive(snapshotId: string): Promise<Manifest> {
+    const bytes = await this.readArchiveBytes(snapshotId);
+    const label = `archive of ${snapshotId} in ${this.location}`;
+    return parseManifest(decompressArchive(bytes, label), label);
+  }
+
+  async openContent(entry: FileEntry): Promise<Readable> {
+    const obj = this.objectPath(entry.hash);
+    if (await this.transport.stat(obj)) return this.transport.createReadStream(obj);
+    // Repositories written by the old tool: content only in the tree (the caller verifies the hash).
+    const inTree = join(this.root, entry.path);
+    const st = await this.transport.stat(inTree);
+    if (st?.type === 'file') return this.transport.createReadStream(inTree);
+    throw new RemoteError(`The content of ${entry.path} (hash ${entry.hash}) is missing from ${this.location}. Run "dsg validate-snapshot --deep" to see what else is missing.`, {
+      code: 'REMOTE_CONTENT_MISSING',
+    });
+  }
+
+  async begin(txId: string, base: Manifest | null): Promise<RemoteTransaction> {
+    await this.requireRepository();
+    const staging = this.p('staging', txId);
+    await this.transport.mkdirp(staging);
+    await this.transport.mkdirp(this.p('tmp'));
+    return new PosixTransaction(this, txId, staging, base);
+  }
+
+  async recover(): Promise<RemoteRecovery> {
+    const result: RemoteRecovery = { rolledBack: [], rolledForward: [] };
+    if (!(await this.exists())) return result;
+    const current = await this.readManifest();
+    for (const d of await this.transport.readdir(this.p('staging'))) {
+      const dir = this.p('staging', d.name);
+      const journalBytes = await this.transport.readFile(join(dir, 'journal.json'));
+      const journal = journalBytes ? (JSON.parse(journalBytes.toString('utf8')) as RemoteJournal) : null;
+      if (journal && current && current.metadata.snapshot_hash === journal.new_snapshot_hash) {
+        await this.rollForward(dir, journal);
+        result.rolledForward.push(d.name);
+      } else {
+        await this.transport.rmrf(dir);
+        result.rolledBack.push(d.name);
+      }
+    }
+    await this.transport.rmrf(this.p('tmp'));
+    await this.transport.mkdirp(this.p('tmp'));
+    return result;
+  }
+
+  /** Everything after the commit point; each step is idempotent. */
+  async rollForward(stagingDir: string, journal: RemoteJournal): Promise<void> {
+    const t = this.transport;
+    const archiveName = archiveFileName(journal.new_snapshot_id);
+    if (await t.stat(join(stagingDir, archiveName))) await t.rename(join(stagingDir, archiveName), this.p('archive', archiveName));
+    if (await t.stat(join(stagingDir, 'sync-messages.json'))) await t.rename(join(stagingDir, 'sync-messages.json'), this.p('sync-messages.json'));
+    for (const path of journal.changes.delete) {
+      await t.unlink(join(this.root, path));
+      await this.pruneEmptyParents(path);
+    }
+    for (const item of journal.changes.place) await this.placeInTree(item, journal.tx_id);
+    await t.rmrf(stagingDir);
+  }
+
+  private async pruneEmptyParents(path: string): Promise<void> {
+    for (let dir = posix.dirname(path); dir !== '.' && dir !== ''; dir = posix.dirname(dir)) {
+      if (!(await this.transport.rmdirIfEmpty(join(this.root, dir)))) return;
+    }
+  }
+
+  /** Refuse to write through a symlinked directory in the tree (it could point anywhere). */
+  private async ensureParentDir(path: string): Promise<void> {
+    let dir = this.root;
+    const parts = path.split('/').slice(0, -1);
+    for (const c of parts) {
+      dir = join(dir, c);
+      const st = await this.transport.stat(dir);
+      if (st === null) {
+        await this.transport.mkdirp(dir);
+      } else if (st.type !== 'directory') {
+        throw new RemoteError(`Cannot place ${path} in ${this.location}: ${dir} is a ${st.type}, not a directory.`);
+      }
+    }
+  }
+
+  private async placeInTree(item: TreeChanges['place'][number], txId: string): Promise<void> {
+    const t = this.transport;
+    const target = join(this.root, item.path);
+    await this.ensureParentDir(item.path);
+    const tmp = `${target}.dsg-${txId}.tmp`;
+    await t.unlink(tmp);
+    if ('link' in item) {
+      await t.symlink(item.link, tmp);
+    } else {
+      const obj = this.objectPath(item.hash);
+      try {
+        await t.link(obj, tmp);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EMLINK') throw err;
+        await t.writeStream(tmp, t.createReadStream(obj));
+      }
+    }
+    const existing = await t.stat(target);
+    if (existing?.type === 'directory') await t.rmdirIfEmpty(target);
+    await t.rename(tmp, target);
+  }
+
+  async close(): Promise<void> {
+    await this.transport.close();
+  }
+}
+
+class PosixTransaction implements RemoteTransaction {
+  private changes: TreeChanges = { delete: [], place: [] };
+  private journal: RemoteJournal | null = null;
+
+  constructor(
+    private readonly repo: PosixRemote,
+    readonly txId: string,
+    private readonly staging: string,
+    private readonly base: Manifest | null,
+  ) {}
+
+  async hasContent(entry: FileEntry): Promise<boolean> {
+    return (await this.repo.transport.stat(this.repo.objectPath(entry.hash))) !== null;
+  }
+
+  async putContent(entry: FileEntry, source: AsyncIterable<Uint8Array>, onBytes?: (n: number) => void): Promise<void> {
+    const t = this.repo.transport;
+    const tmp = join(this.repo.dsgDir, 'tmp', `${this.txId}-${randomBytes(6).toString('hex')}`);
+    const hash = new StreamingHash();
+    async function* hashing(): AsyncIterable<Uint8Array> {
+      for await (const chunk of source) {
+        hash.update(chunk);
+        onBytes?.(chunk.length);
+        yield chunk;
+      }
+    }
+    try {
+      await t.writeStream(tmp, hashing());
+    } catch (err) {
+      await t.unlink(tmp).catch(() => undefined);
+      throw new TransferError(`Uploading ${entry.path} to ${this.repo.location} failed: ${describeIoError(err)}`, { cause: err });
+    }
+    const got = hash.digest();
+    if (got !== entry.hash || hash.size !== entry.filesize) {
+      await t.unlink(tmp);
+      throw new TransferError(
+        `${entry.path} changed while it was being uploaded (expected ${entry.hash}, ${entry.filesize} bytes; sent ${got}, ${hash.size} bytes). Nothing was published; run "dsg sync" again.`,
+      );
+    }
+    const obj = this.repo.objectPath(entry.hash);
+    await t.mkdirp(posix.dirname(obj));
+    await t.rename(tmp, obj);
+  }
+
+  /** Legacy repositories: keep the version being replaced or deleted retrievable. */
+  private async preserveOldVersion(old: Entry): Promise<void> {
+    if (old.type !== 'file') return;
+    const t = this.repo.transport;
+    const obj = this.repo.objectPath(old.hash);
+    if (await t.stat(obj)) return;
+    const inTree = join(this.repo.root, old.path);
+    if ((await t.stat(inTree))?.type !== 'file') return;
+    await this.putContent(old, t.createReadStream(inTree)).catch(() => undefined);
+  }
+
+  async stageSnapshot(manifest: Manifest, syncMessages: SyncMessages): Promise<void> {
+    const t = this.repo.transport;
+    const base = this.base?.entries ?? new Map<string, Entry>();
+    const changes: TreeChanges = { delete: [], place: [] };
+    for (const [path, old] of base) {
+      const now = manifest.entries.get(path);
+      if (now === undefined) changes.delete.push(path);
+      if (now === undefined || !sameTreeContent(old, now)) await this.preserveOldVersion(old);
+    }
+    for (const [path, e] of manifest.entries) {
+      const old = base.get(path);
+      if (old !== undefined && sameTreeContent(old, e)) continue;
+      if (e.type === 'file') {
+        if (!(await this.hasContent(e))) throw new TransferError(`The content of ${path} (hash ${e.hash}) was not uploaded; the sync cannot be published.`);
+        changes.place.push({ path, hash: e.hash });
+      } else changes.place.push({ path, link: e.reference });
+    }
+    this.changes = changes;
+    const meta = manifest.metadata;
+    await t.writeFile(join(this.staging, archiveFileName(meta.snapshot_id)), compressArchive(serializeManifest(manifest)));
+    await t.writeFile(join(this.staging, 'sync-messages.json'), serializeSyncMessages(syncMessages));
+    await t.writeFile(join(this.staging, 'last-sync.json'), serializeManifest(manifest));
+    this.journal = {
+      tx_id: this.txId,
+      base_snapshot_hash: this.base?.metadata.snapshot_hash ?? null,
+      new_snapshot_id: meta.snapshot_id,
+      new_snapshot_hash: meta.snapshot_hash,
+      changes,
+    };
+    await t.writeFile(join(this.staging, 'journal.json'), JSON.stringify(this.journal));
+  }
+
+  async commit(): Promise<void> {
+    if (!this.journal) throw new Error('commit() before stageSnapshot()');
+    const t = this.repo.transport;
+    // Fencing: publish only on top of the snapshot this transaction was planned against.
+    const current = await this.repo.readManifest();
+    const currentHash = current?.metadata.snapshot_hash ?? null;
+    if (currentHash !== this.journal.base_snapshot_hash) {
+      await this.rollback();
+      throw new RemoteError(
+        `The repository at ${this.repo.location} moved to ${current?.metadata.snapshot_id ?? 'another state'} while this sync ran; nothing was published. Run "dsg sync" again.`,
+        { code: 'REMOTE_MOVED' },
+      );
+    }
+    await t.rename(join(this.staging, 'last-sync.json'), join(this.repo.dsgDir, 'last-sync.json'));
+    await this.repo.rollForward(this.staging, this.journal);
+  }
+
+  async rollback(): Promise<void> {
+    await this.repo.transport.rmrf(this.staging);
+  }
+}
+
+function sameTreeContent(a: Entry, b: Entry): boolean {
+  if (a.type === 'file') return b.type === 'file' && a.hash === b.hash;
+  return b.type === 'link' && a.reference === b.reference;
+}
+
+export function describeIoError(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOSPC') return 'no space left on the device holding the repository';
+  if (code === 'EACCES' || code === 'EPERM') return `permission denied (${(err as Error).message})`;
+  if (code === 'EDQUOT') return 'disk quota exceeded';
+  return (err as Error).message;
+}

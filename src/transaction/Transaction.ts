@@ -1,0 +1,314 @@
+/**
+ * Transaction: one sync (or init, or clone) from plan to client commit (SPEC §6). It
+ * coordinates the client filesystem, the remote filesystem and, through it, the transport;
+ * it knows no storage details.
+ *
+ *   plan → journal → remote staging → uploads → downloads → stage metadata
+ *        → COMMIT POINT (remote) → journal committed → client apply → C, history → done
+ *
+ * Each step is named in steps.ts. Before the commit point nothing visible has changed on
+ * either side; after it the client journal holds everything needed to finish.
+ */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { ClientFilesystem } from '../client/ClientFilesystem.js';
+import { DsgError } from '../errors/DsgError.js';
+import { RemoteError } from '../errors/RemoteError.js';
+import { SyncBlockedError } from '../errors/SyncBlockedError.js';
+import { buildManifest, computeEntriesHash, sortEntries } from '../manifest/codec.js';
+import { withSnapshot } from '../manifest/syncMessages.js';
+import { nowLosAngeles } from '../manifest/time.js';
+import { WRITER_VERSION, type Entry, type FileEntry, type Manifest } from '../manifest/types.js';
+import type { RemoteFilesystem, RemoteTransaction } from '../remote/RemoteFilesystem.js';
+import type { ScanResult } from '../scan/scanner.js';
+import type { TrackingRules } from '../scan/rules.js';
+import { checkSafetyRails, planBytes, planSync, type PlanRow, type SyncPlan } from '../sync/plan.js';
+import { writeConflictsFile } from '../sync/conflictsFile.js';
+import { removeJournal, writeJournal, type ClientJournal } from './journal.js';
+import { silentProgress, type Progress } from './progress.js';
+import { reachStep } from './steps.js';
+
+export type TransactionKind = 'init' | 'sync' | 'clone';
+
+export interface TransactionContext {
+  client: ClientFilesystem;
+  remote: RemoteFilesystem;
+  rules: TrackingRules;
+  /** Email of the syncing user (recorded on changed entries and as created_by). */
+  user: string;
+  progress?: Progress;
+}
+
+export interface TransactionOptions {
+  kind: TransactionKind;
+  message?: string;
+  dryRun?: boolean;
+  force?: boolean;
+}
+
+export interface SyncResult {
+  kind: TransactionKind;
+  dryRun: boolean;
+  upToDate: boolean;
+  /** New snapshot id, or null when none was made. */
+  snapshot: string | null;
+  previousSnapshot: string | null;
+  uploaded: string[];
+  downloaded: string[];
+  deletedRemote: string[];
+  deletedLocal: string[];
+  cacheOnly: string[];
+  bytesUp: number;
+  bytesDown: number;
+  /** Local files changed during the sync: kept as they are and reported as conflicts next time. */
+  keptLocal: string[];
+  /** Untracked things the scan found (reported, never silently dropped). */
+  skipped: ScanResult['skipped'];
+  rows: PlanRow[];
+}
+
+function newTxId(): string {
+  return `${new Date().toISOString().replace(/[-:.]/g, '').replace('Z', 'Z')}-${randomBytes(4).toString('hex')}`;
+}
+
+/** Unique file entries by hash: one transfer serves every path with the same content. */
+function uniqueByHash(entries: Entry[]): FileEntry[] {
+  const seen = new Map<string, FileEntry>();
+  for (const e of entries) if (e.type === 'file' && !seen.has(e.hash)) seen.set(e.hash, e);
+  return [...seen.values()];
+}
+
+export class Transaction {
+  private readonly progress: Progress;
+
+  constructor(private readonly ctx: TransactionContext) {
+    this.progress = ctx.progress ?? silentProgress;
+  }
+
+  async run(opts: TransactionOptions): Promise<SyncResult> {
+    const { client, remote } = this.ctx;
+    reachStep('lock-acquired');
+
+    const remoteManifest = await remote.readManifest();
+    if (remoteManifest === null && opts.kind !== 'init') {
+      throw new RemoteError(`The repository at ${remote.location} has no snapshot yet. Run "dsg init" in the working copy that holds the data.`, { code: 'REMOTE_EMPTY' });
+    }
+    const cache = opts.kind === 'sync' ? client.readCache() : null;
+    this.progress.phase('scan', 0, 0);
+    const scan = await client.scan(this.ctx.rules, this.ctx.user, cache?.entries, () => this.progress.fileDone());
+    this.progress.end();
+    if (scan.invalid.length > 0) {
+      throw new SyncBlockedError(
+        'INVALID_PATHS',
+        `${scan.invalid.length} path(s) cannot be synced:\n` +
+          scan.invalid.map((p) => `  ${p.path}: ${p.reason}`).join('\n') +
+          '\nRename them, or run again with --normalize to rename them automatically.',
+        scan.invalid,
+      );
+    }
+
+    const R = remoteManifest?.entries ?? new Map<string, Entry>();
+    const C = cache?.entries ?? new Map<string, Entry>();
+    const plan = planSync(scan.entries, C, R);
+    if (opts.kind === 'clone') {
+      // A clone never writes to the remote: local-only files simply stay local.
+      plan.upload = [];
+      plan.deleteRemote = [];
+      plan.changesRemote = false;
+    }
+    const cacheIsCurrent = cache !== null && remoteManifest !== null && cache.metadata.snapshot_hash === remoteManifest.metadata.snapshot_hash;
+    checkSafetyRails({ plan, localCount: scan.entries.size, cacheCount: C.size, remoteCount: R.size, force: opts.force ?? false });
+    if (plan.conflicts.length > 0) writeConflictsFile(client.root, plan.conflicts);
+    reachStep('plan-made');
+
+    const result: SyncResult = {
+      kind: opts.kind,
+      dryRun: opts.dryRun ?? false,
+      upToDate: false,
+      snapshot: null,
+      previousSnapshot: remoteManifest?.metadata.snapshot_id ?? null,
+      uploaded: plan.upload.map((e) => e.path),
+      downloaded: plan.download.map((e) => e.path),
+      deletedRemote: plan.deleteRemote,
+      deletedLocal: plan.deleteLocal,
+      cacheOnly: plan.cacheOnly,
+      bytesUp: planBytes(plan.upload),
+      bytesDown: planBytes(plan.download),
+      keptLocal: [],
+      skipped: scan.skipped,
+      rows: plan.rows.filter((r) => r.action !== 'none'),
+    };
+    const nothingToDo = plan.empty && cacheIsCurrent && opts.kind === 'sync';
+    if (opts.dryRun || nothingToDo) {
+      result.upToDate = nothingToDo;
+      if (!opts.dryRun) client.saveStatCache(scan.statRows);
+      return result;
+    }
+    client.ensureDsgDir();
+    await this.execute(plan, scan, remoteManifest, cache, opts, result);
+    return result;
+  }
+
+  private async execute(plan: SyncPlan, scan: ScanResult, base: Manifest | null, cache: Manifest | null, opts: TransactionOptions, result: SyncResult): Promise<void> {
+    const { client, remote } = this.ctx;
+    const txId = newTxId();
+    const journal: ClientJournal = {
+      tx_id: txId,
+      phase: 'begun',
+      started_at: nowLosAngeles(),
+      pid: process.pid,
+      host: hostname(),
+      base_snapshot: base?.metadata.snapshot_id ?? null,
+      target_snapshot: null,
+      target_snapshot_hash: null,
+      delete_local: plan.deleteLocal,
+      place_local: plan.download,
+    };
+    writeJournal(client.dsgDir, journal);
+    reachStep('journal-begun');
+
+    let remoteTx: RemoteTransaction | null = null;
+    let published: Manifest | null = base;
+    try {
+      if (plan.changesRemote) {
+        remoteTx = await remote.begin(txId, base);
+        reachStep('remote-staging-begun');
+        await this.upload(remoteTx, plan.upload);
+      }
+      await this.download(txId, plan.download);
+      if (remoteTx) {
+        const history = await remote.readSyncMessages();
+        const nextNumber = Math.max(0, ...[...history.snapshots.keys()].map((id) => Number(id.slice(1)))) + 1;
+        const manifest = buildManifest(
+          plan.result.values(),
+          {
+            manifest_version: WRITER_VERSION,
+            snapshot_id: `s${nextNumber}`,
+            created_at: nowLosAngeles(),
+            created_by: this.ctx.user,
+            snapshot_message: opts.message ?? (opts.kind === 'init' ? 'Initial snapshot' : ''),
+            snapshot_previous: base?.metadata.snapshot_id ?? null,
+            snapshot_notes: opts.kind,
+            project_config: null,
+          },
+          base?.metadata.snapshot_hash ?? null,
+        );
+        await remoteTx.stageSnapshot(manifest, withSnapshot(history, manifest.metadata));
+        reachStep('metadata-staged');
+        reachStep('before-commit-point');
+        await remoteTx.commit();
+        reachStep('after-commit-point');
+        published = manifest;
+        result.snapshot = manifest.metadata.snapshot_id;
+      }
+    } catch (err) {
+      await remoteTx?.rollback().catch(() => undefined);
+      client.removeStaging(txId);
+      removeJournal(client.dsgDir, txId);
+      throw err;
+    }
+
+    journal.phase = 'committed';
+    journal.target_snapshot = published?.metadata.snapshot_id ?? null;
+    journal.target_snapshot_hash = published?.metadata.snapshot_hash ?? null;
+    writeJournal(client.dsgDir, journal);
+    reachStep('journal-committed');
+
+    result.keptLocal = this.applyLocal(txId, plan, scan);
+    await this.writeClientMetadata(published!, cache, result.keptLocal);
+    reachStep('client-metadata-written');
+
+    journal.phase = 'done';
+    writeJournal(client.dsgDir, journal);
+    reachStep('journal-done');
+    client.removeStaging(txId);
+    removeJournal(client.dsgDir, txId);
+    reachStep('staging-cleaned');
+    client.saveStatCache(this.statRowsAfter(scan, plan, result.keptLocal));
+  }
+
+  private async upload(tx: RemoteTransaction, entries: Entry[]): Promise<void> {
+    const files = uniqueByHash(entries);
+    this.progress.phase('upload', files.length, planBytes(files));
+    reachStep('upload-started');
+    for (const e of files) {
+      if (!(await tx.hasContent(e))) {
+        await tx.putContent(e, this.ctx.client.openForUpload(e.path), (n) => this.progress.bytes(n));
+      }
+      this.progress.fileDone();
+      reachStep('upload-file-done');
+    }
+    this.progress.end();
+    reachStep('uploads-done');
+  }
+
+  private async download(txId: string, entries: Entry[]): Promise<void> {
+    const files = uniqueByHash(entries);
+    this.progress.phase('download', files.length, planBytes(files));
+    for (const e of files) {
+      await this.ctx.client.stageDownload(txId, e, await this.ctx.remote.openContent(e), (n) => this.progress.bytes(n));
+      this.progress.fileDone();
+      reachStep('download-file-done');
+    }
+    this.progress.end();
+    reachStep('downloads-done');
+  }
+
+  /** Client commit: deletions first (a folder may need to make room for a file), then placements. */
+  private applyLocal(txId: string, plan: SyncPlan, scan: ScanResult): string[] {
+    const { client } = this.ctx;
+    const kept: string[] = [];
+    for (const path of plan.deleteLocal) {
+      if (!client.unchangedSinceScan(path, scan.entries.get(path), scan.statRows.get(path))) {
+        kept.push(path);
+        continue;
+      }
+      client.deleteLocal(path);
+    }
+    reachStep('client-deleted');
+    const remaining = new Map<string, number>();
+    for (const e of plan.download) if (e.type === 'file') remaining.set(e.hash, (remaining.get(e.hash) ?? 0) + 1);
+    for (const e of plan.download) {
+      const left = e.type === 'file' ? remaining.get(e.hash)! - 1 : 0;
+      if (e.type === 'file') remaining.set(e.hash, left);
+      if (!client.unchangedSinceScan(e.path, scan.entries.get(e.path), scan.statRows.get(e.path))) {
+        kept.push(e.path);
+        continue;
+      }
+      client.placeEntry(txId, e, left > 0);
+    }
+    reachStep('client-placed');
+    return kept;
+  }
+
+  /** Write C, the history index and missing archives. Kept local edits keep their old C entry. */
+  private async writeClientMetadata(published: Manifest, cache: Manifest | null, kept: string[]): Promise<void> {
+    const { client, remote } = this.ctx;
+    let c = published;
+    if (kept.length > 0) {
+      const entries = new Map(published.entries);
+      for (const path of kept) {
+        const old = cache?.entries.get(path);
+        if (old) entries.set(path, old);
+        else entries.delete(path);
+      }
+      const sorted = sortEntries(entries.values());
+      c = { entries: sorted, metadata: { ...published.metadata, entry_count: sorted.size, entries_hash: computeEntriesHash(sorted.values()) } };
+    }
+    const history = await remote.readSyncMessages();
+    for (const id of history.snapshots.keys()) {
+      if (!client.hasArchive(id)) client.writeArchive(id, await remote.readArchiveBytes(id));
+    }
+    client.writeSyncMessages(history);
+    client.writeCache(c);
+  }
+
+  private statRowsAfter(scan: ScanResult, plan: SyncPlan, kept: string[]): ScanResult['statRows'] {
+    const rows = new Map(scan.statRows);
+    for (const p of plan.deleteLocal) if (!kept.includes(p)) rows.delete(p);
+    for (const e of plan.download) if (!kept.includes(e.path)) rows.delete(e.path);
+    return rows;
+  }
+}
+
+export { DsgError };

@@ -1,0 +1,40 @@
+/**
+ * The named steps of the sync protocol (SPEC §6), in order. Tests kill the process at each
+ * one; the list is exported so a new step is covered automatically.
+ *
+ * Test hook: when the environment variable DSG_TEST_CRASH_AT names a step, the process kills
+ * itself with SIGKILL on reaching it (after `DSG_TEST_CRASH_SKIP` earlier hits of that step,
+ * default 0). When the variable is unset this does nothing.
+ */
+export const SYNC_STEPS = [
+  'lock-acquired',
+  'plan-made',
+  'journal-begun',
+  'remote-staging-begun',
+  'upload-started',
+  'upload-file-done',
+  'uploads-done',
+  'download-file-done',
+  'downloads-done',
+  'metadata-staged',
+  'before-commit-point',
+  'after-commit-point',
+  'journal-committed',
+  'client-deleted',
+  'client-placed',
+  'client-metadata-written',
+  'journal-done',
+  'staging-cleaned',
+] as const;
+
+export type SyncStep = (typeof SYNC_STEPS)[number];
+
+const hits = new Map<string, number>();
+
+export function reachStep(step: SyncStep): void {
+  const target = process.env.DSG_TEST_CRASH_AT;
+  if (target === undefined || target !== step) return;
+  const n = (hits.get(step) ?? 0) + 1;
+  hits.set(step, n);
+  if (n > Number(process.env.DSG_TEST_CRASH_SKIP ?? '0')) process.kill(process.pid, 'SIGKILL');
+}

@@ -1,0 +1,59 @@
+/**
+ * Transport: moves byte streams to and from the host that holds a repository, and runs
+ * commands there. It knows nothing about what the bytes mean.
+ *
+ * Every implementation MUST:
+ * - take absolute POSIX paths on the repository host;
+ * - report "does not exist" as a `null`/`false` result (stat, readFile) or by ignoring it
+ *   (unlink, rmrf), never as an exception; every other failure is an exception whose message
+ *   names the path and the cause (permission denied, no space, connection lost …);
+ * - make `writeFile` and `writeStream` durable before resolving (data fsynced), and `rename`
+ *   atomic (POSIX rename semantics: replaces the target in one step);
+ * - stream in constant memory: `writeStream` consumes its source chunk by chunk;
+ * - pass `exec` arguments as an argv array, never through a shell (no quoting bugs possible).
+ */
+import type { Readable } from 'node:stream';
+
+export interface RemoteStat {
+  type: 'file' | 'directory' | 'symlink' | 'other';
+  size: number;
+  mtimeMs: number;
+  /** Number of hard links (used to tell shared content from private copies). */
+  nlink: number;
+}
+
+export interface DirEntry {
+  name: string;
+  type: RemoteStat['type'];
+}
+
+export interface ExecResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface Transport {
+  /** For messages: "localhost", "ssh://user@host:port". */
+  readonly description: string;
+  stat(path: string): Promise<RemoteStat | null>;
+  readFile(path: string): Promise<Buffer | null>;
+  writeFile(path: string, data: string | Uint8Array): Promise<void>;
+  /** A stream of the file's bytes; errors (including "not found") surface on the stream. */
+  createReadStream(path: string): Readable;
+  /** Write all chunks of `source` to `path` (created or truncated), then fsync. */
+  writeStream(path: string, source: AsyncIterable<Uint8Array>): Promise<void>;
+  rename(from: string, to: string): Promise<void>;
+  /** Hard link; fails with an error whose `code` is 'EEXIST' when newPath exists, 'EXDEV'/'EPERM' when unsupported. */
+  link(existing: string, newPath: string): Promise<void>;
+  symlink(target: string, path: string): Promise<void>;
+  readlink(path: string): Promise<string>;
+  unlink(path: string): Promise<void>;
+  mkdirp(path: string): Promise<void>;
+  /** Remove a directory only when empty; false when it is not empty or does not exist. */
+  rmdirIfEmpty(path: string): Promise<boolean>;
+  rmrf(path: string): Promise<void>;
+  readdir(path: string): Promise<DirEntry[]>;
+  exec(argv: readonly string[]): Promise<ExecResult>;
+  close(): Promise<void>;
+}

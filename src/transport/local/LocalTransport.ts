@@ -1,0 +1,137 @@
+/**
+ * Transport for a repository on this machine: direct file system calls.
+ */
+import { spawn } from 'node:child_process';
+import { createReadStream, promises as fsp } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { IO_CHUNK } from '../../manifest/hash.js';
+import type { DirEntry, ExecResult, RemoteStat, Transport } from '../Transport.js';
+
+function isNotFound(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+function kind(st: { isFile(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean }): RemoteStat['type'] {
+  return st.isFile() ? 'file' : st.isDirectory() ? 'directory' : st.isSymbolicLink() ? 'symlink' : 'other';
+}
+
+export class LocalTransport implements Transport {
+  readonly description = 'localhost';
+
+  async stat(path: string): Promise<RemoteStat | null> {
+    try {
+      const st = await fsp.lstat(path);
+      return { type: kind(st), size: st.size, mtimeMs: st.mtimeMs, nlink: st.nlink };
+    } catch (err) {
+      if (isNotFound(err)) return null;
+      throw err;
+    }
+  }
+
+  async readFile(path: string): Promise<Buffer | null> {
+    try {
+      return await fsp.readFile(path);
+    } catch (err) {
+      if (isNotFound(err)) return null;
+      throw err;
+    }
+  }
+
+  async writeFile(path: string, data: string | Uint8Array): Promise<void> {
+    const fh = await fsp.open(path, 'w');
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  }
+
+  createReadStream(path: string): Readable {
+    return createReadStream(path, { highWaterMark: IO_CHUNK });
+  }
+
+  async writeStream(path: string, source: AsyncIterable<Uint8Array>): Promise<void> {
+    const fh = await fsp.open(path, 'w');
+    try {
+      for await (const chunk of source) {
+        let off = 0;
+        while (off < chunk.length) off += (await fh.write(chunk, off, chunk.length - off)).bytesWritten;
+      }
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    await fsp.rename(from, to);
+  }
+
+  async link(existing: string, newPath: string): Promise<void> {
+    await fsp.link(existing, newPath);
+  }
+
+  async symlink(target: string, path: string): Promise<void> {
+    await fsp.symlink(target, path);
+  }
+
+  async readlink(path: string): Promise<string> {
+    return fsp.readlink(path);
+  }
+
+  async unlink(path: string): Promise<void> {
+    try {
+      await fsp.unlink(path);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+
+  async mkdirp(path: string): Promise<void> {
+    await fsp.mkdir(path, { recursive: true });
+  }
+
+  async rmdirIfEmpty(path: string): Promise<boolean> {
+    try {
+      await fsp.rmdir(path);
+      return true;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (isNotFound(err) || code === 'ENOTEMPTY' || code === 'EEXIST') return false;
+      throw err;
+    }
+  }
+
+  async rmrf(path: string): Promise<void> {
+    await fsp.rm(path, { recursive: true, force: true });
+  }
+
+  async readdir(path: string): Promise<DirEntry[]> {
+    try {
+      const list = await fsp.readdir(path, { withFileTypes: true });
+      return list.map((d) => ({ name: d.name, type: kind(d) }));
+    } catch (err) {
+      if (isNotFound(err)) return [];
+      throw err;
+    }
+  }
+
+  exec(argv: readonly string[]): Promise<ExecResult> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+    });
+  }
+
+  async close(): Promise<void> {
+    /* nothing held open */
+  }
+}
+
