@@ -11,6 +11,7 @@ import type { PathProblem } from '../scan/pathRules.js';
 import type { SkippedPath } from '../scan/scanner.js';
 import { planSync, type PlanRow } from '../sync/plan.js';
 import { STATE_DESCRIPTION, type SyncState } from '../sync/states.js';
+import { requireSnapshot } from '../remote/requireSnapshot.js';
 import { withProject, type CommonOptions } from './project.js';
 
 export interface StatusRow {
@@ -41,13 +42,13 @@ function toRow(r: PlanRow): StatusRow {
 
 export async function status(opts: CommonOptions = {}): Promise<StatusResult> {
   return withProject(opts, async (project) => {
-    const remote = await project.remote().readManifest();
+    const remote = await requireSnapshot(project.remote());
     const cache = project.client.readCache();
     const scan = await project.client.scan(project.rules, project.user.user_id, cache?.entries);
     project.client.saveStatCache(scan.statRows);
-    const plan = planSync(scan.entries, cache?.entries ?? new Map(), remote?.entries ?? new Map());
+    const plan = planSync(scan.entries, cache?.entries ?? new Map(), remote.entries ?? new Map());
     const out: StatusResult = {
-      snapshot: remote?.metadata.snapshot_id ?? null,
+      snapshot: remote.metadata.snapshot_id ?? null,
       cacheSnapshot: cache?.metadata.snapshot_id ?? null,
       localChanges: [],
       remoteChanges: [],
@@ -66,7 +67,7 @@ export async function status(opts: CommonOptions = {}): Promise<StatusResult> {
       else if (r.action === 'conflict') out.conflicts.push(toRow(r));
       else out.cacheOnly.push(toRow(r));
     }
-    out.upToDate = plan.empty && cache?.metadata.snapshot_hash === remote?.metadata.snapshot_hash;
+    out.upToDate = plan.empty && cache?.metadata.snapshot_hash === remote.metadata.snapshot_hash;
     return out;
   });
 }

@@ -12,14 +12,13 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { ClientFilesystem } from '../client/ClientFilesystem.js';
-import { DsgError } from '../errors/DsgError.js';
-import { RemoteError } from '../errors/RemoteError.js';
 import { SyncBlockedError } from '../errors/SyncBlockedError.js';
 import { buildManifest, computeEntriesHash, sortEntries } from '../manifest/codec.js';
 import { withSnapshot } from '../manifest/syncMessages.js';
 import { nowLosAngeles } from '../manifest/time.js';
 import { WRITER_VERSION, type Entry, type FileEntry, type Manifest } from '../manifest/types.js';
 import type { RemoteFilesystem, RemoteTransaction } from '../remote/RemoteFilesystem.js';
+import { requireSnapshot } from '../remote/requireSnapshot.js';
 import type { ScanResult } from '../scan/scanner.js';
 import type { TrackingRules } from '../scan/rules.js';
 import { checkSafetyRails, planBytes, planSync, type PlanRow, type SyncPlan } from '../sync/plan.js';
@@ -89,10 +88,7 @@ export class Transaction {
     const { client, remote } = this.ctx;
     reachStep('lock-acquired');
 
-    const remoteManifest = await remote.readManifest();
-    if (remoteManifest === null && opts.kind !== 'init') {
-      throw new RemoteError(`The repository at ${remote.location} has no snapshot yet. Run "dsg init" in the working copy that holds the data.`, { code: 'REMOTE_EMPTY' });
-    }
+    const remoteManifest = opts.kind === 'init' ? await remote.readManifest() : await requireSnapshot(remote);
     const cache = opts.kind === 'sync' ? client.readCache() : null;
     this.progress.phase('scan', 0, 0);
     const scan = await client.scan(this.ctx.rules, this.ctx.user, cache?.entries, () => this.progress.fileDone());
@@ -311,4 +307,3 @@ export class Transaction {
   }
 }
 
-export { DsgError };

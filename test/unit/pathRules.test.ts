@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { fixtureText } from '../helpers/fixtures.js';
 import { findCaseCollisions, normalizePath, validatePath } from '../../src/scan/pathRules.js';
 
 interface GoldenVerdict {
@@ -10,7 +10,7 @@ interface GoldenVerdict {
 }
 
 const golden: GoldenVerdict[] = JSON.parse(
-  readFileSync(new URL('../fixtures/python-dsg-0.4.4/path-validation.json', import.meta.url), 'utf8'),
+  fixtureText('path-validation.json'),
 ) as GoldenVerdict[];
 
 /** Assert the path is invalid, that the problem names `component`, and the reason matches `pattern`. */
@@ -317,15 +317,13 @@ describe('findCaseCollisions', () => {
     assert.deepEqual(findCaseCollisions(gen()), [['x/Q', 'x/q']]);
   });
 
-  it('is fast enough for 100,000 paths (and validation too)', () => {
+  // Speed is measured in the benchmarks, not asserted here; this checks a large input is handled.
+  it('handles 100,000 paths in one call', () => {
     const paths: string[] = [];
     for (let i = 0; i < 100_000; i++) paths.push(`input/dir${i % 100}/file_${i}.csv`);
     paths.push('input/DIR1/FILE_1.csv');
-    const start = performance.now();
     const groups = findCaseCollisions(paths);
     for (const p of paths) assert.equal(validatePath(p), null);
-    const elapsed = performance.now() - start;
     assert.deepEqual(groups, [['input/DIR1/FILE_1.csv', 'input/dir1/file_1.csv']]);
-    assert.ok(elapsed < 2000, `took ${elapsed} ms`);
   });
 });

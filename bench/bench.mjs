@@ -1,0 +1,601 @@
+#!/usr/bin/env node
+// dsg benchmark suite: each dsg figure beside the tool a user would otherwise use, measured in
+// the same run, reported as a ratio (see shared TESTING.md, "Benchmarks").
+//
+//   node bench/bench.mjs [--quick] [--runs N] [--timeout SECONDS] [--no-big] [--keep]
+//                        [--workdir DIR] [--out FILE]
+//
+// Needs a built dsg (dist/), git, rsync, xxhsum and GNU time (/usr/bin/time); bench/run.sh
+// installs the missing ones. Writes bench/RESULTS.md (rewritten after every measurement, so a
+// crash still leaves what was measured). Generated trees live in bench/work/<run>/ (or under
+// --workdir) and are removed at the end unless --keep.
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import {
+  closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statfsSync,
+  writeFileSync, writeSync,
+} from 'node:fs';
+import { cpus, totalmem, release } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
+const ROOT = resolve(BENCH_DIR, '..');
+const DSG = join(ROOT, 'dist', 'src', 'cli', 'main.js');
+const TIME = '/usr/bin/time';
+
+// ---------------------------------------------------------------- options
+
+function parseArgs(argv) {
+  const o = { quick: false, runs: 3, timeout: 900, big: true, keep: false, workdir: null, out: join(BENCH_DIR, 'RESULTS.md') };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const val = () => {
+      if (i + 1 >= argv.length) usage(`${a} needs a value`);
+      return argv[++i];
+    };
+    if (a === '--quick') o.quick = true;
+    else if (a === '--runs') o.runs = Number(val());
+    else if (a === '--timeout') o.timeout = Number(val());
+    else if (a === '--no-big') o.big = false;
+    else if (a === '--keep') o.keep = true;
+    else if (a === '--workdir') o.workdir = resolve(val());
+    else if (a === '--out') o.out = resolve(val());
+    else if (a === '-h' || a === '--help') usage();
+    else usage(`unknown option ${a}`);
+  }
+  if (!(Number.isInteger(o.runs) && o.runs >= 1)) usage('--runs must be a positive integer');
+  if (!(o.timeout > 0)) usage('--timeout must be a positive number of seconds');
+  return o;
+}
+
+function usage(err) {
+  const text = 'usage: node bench/bench.mjs [--quick] [--runs N] [--timeout SECONDS] [--no-big] [--keep] [--workdir DIR] [--out FILE]\n' +
+    '  --quick     small trees (10,000 / 2,000 files, 100 MiB) for a fast try\n' +
+    '  --runs N    timed runs per measurement after one warm-up (default 3; the median is reported)\n' +
+    '  --timeout S per-command limit in seconds (default 900); a command past it is killed and recorded\n' +
+    '  --no-big    skip the single-big-file measurement\n' +
+    '  --keep      keep the generated trees\n' +
+    '  --workdir D where to generate trees (default bench/work/)\n' +
+    '  --out F     results file (default bench/RESULTS.md)\n';
+  if (err) {
+    process.stderr.write(`bench: ${err}\n${text}`);
+    process.exit(2);
+  }
+  process.stdout.write(text);
+  process.exit(0);
+}
+
+const opts = parseArgs(process.argv.slice(2));
+const MODE = opts.quick ? 'quick' : 'full';
+const SIZES = opts.quick
+  ? { statusFiles: 10_000, statusDirs: 100, initFiles: 2_000, initDirs: 20, bigBytes: 100 * 2 ** 20 }
+  : { statusFiles: 100_000, statusDirs: 1_000, initFiles: 20_000, initDirs: 200, bigBytes: 2 ** 30 };
+const MIN_SIZE = 100;
+const MAX_SIZE = 4096;
+const TIMEOUT_MS = opts.timeout * 1000;
+
+// ---------------------------------------------------------------- small helpers
+
+const log = (msg) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+const fmtS = (s) => (s == null ? 'n/a' : s < 10 ? s.toFixed(3) : s < 100 ? s.toFixed(2) : s.toFixed(1));
+const fmtMiB = (kb) => (kb == null ? 'n/a' : (kb / 1024).toFixed(0));
+const fmtBytes = (b) => {
+  const u = ['B', 'KiB', 'MiB', 'GiB'];
+  let i = 0;
+  while (b >= 1024 && i < u.length - 1) { b /= 1024; i++; }
+  return `${b.toFixed(i ? 1 : 0)} ${u[i]}`;
+};
+const fmtInt = (n) => n.toLocaleString('en-US');
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const tail = (text, n = 1500) => (text.length > n ? `…${text.slice(-n)}` : text).trim();
+
+function sh(cmd, args, options = {}) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: TIMEOUT_MS, maxBuffer: 64 * 2 ** 20, ...options });
+  if (r.error || r.status !== 0) {
+    const why = r.error ? r.error.message : `exit ${r.status}${r.signal ? ` (${r.signal})` : ''}`;
+    throw new Error(`${cmd} ${args.join(' ')} failed: ${why}\n${tail(`${r.stdout ?? ''}${r.stderr ?? ''}`)}`);
+  }
+  return r.stdout;
+}
+const firstLine = (cmd, args) => {
+  try { return sh(cmd, args).split('\n')[0].trim(); } catch { return 'n/a'; }
+};
+
+// Deterministic sizes and offsets (mulberry32), so two runs build trees of the same shape.
+function rng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+// ---------------------------------------------------------------- measuring one command
+
+let currentChild = null;
+
+/**
+ * Run one command under GNU time, in its own process group, killed (the whole group) after the
+ * timeout. Wall time by hrtime around the spawn; peak RSS is GNU time's %M (the largest of the
+ * process and its waited-for descendants, in KiB).
+ */
+function measure(cmd, args, { cwd, env, stdoutLimit = 1 << 20 } = {}) {
+  const tfile = join(state.runDir, `.time-${process.pid}-${Math.random().toString(36).slice(2)}`);
+  return new Promise((done) => {
+    const t0 = process.hrtime.bigint();
+    const child = spawn(TIME, ['-f', '%e %M', '-o', tfile, cmd, ...args], {
+      cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    currentChild = child;
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d) => { if (stdout.length < stdoutLimit) stdout += d; });
+    child.stderr.setEncoding('utf8').on('data', (d) => { if (stderr.length < stdoutLimit) stderr += d; });
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try { process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ }
+    }, TIMEOUT_MS);
+    child.on('error', (e) => { stderr += `\nspawn error: ${e.message}`; });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      currentChild = null;
+      const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+      let rssKB = null;
+      let exit = code;
+      try {
+        const lines = readFileSync(tfile, 'utf8').trim().split('\n');
+        const m = /^([\d.]+) (\d+)$/.exec(lines[lines.length - 1]);
+        if (m) rssKB = Number(m[2]);
+        const e = /exited with non-zero status (\d+)/.exec(lines.join('\n'));
+        if (e) exit = Number(e[1]);
+        const s = /terminated by signal (\d+)/.exec(lines.join('\n'));
+        if (s) exit = 128 + Number(s[1]);
+        rmSync(tfile, { force: true });
+      } catch { /* time was killed before writing */ }
+      done({ wall, rssKB, exit, signal, timedOut, stdout, stderr });
+    });
+  });
+}
+
+/** Flush dirty pages before a timed run so one run's write-back does not land in the next. */
+function settle() {
+  spawnSync('sync', [], { timeout: TIMEOUT_MS });
+}
+
+// ---------------------------------------------------------------- tree generation
+
+const POOL = randomBytes(64 * 2 ** 20);
+
+/** nFiles files of MIN_SIZE..MAX_SIZE random bytes in nDirs folders `dNNN/input/`. Unique contents. */
+function genSmallTree(root, nFiles, nDirs, seed) {
+  const r = rng(seed);
+  const perDir = Math.ceil(nFiles / nDirs);
+  const dw = String(nDirs - 1).length;
+  const fw = String(nFiles - 1).length;
+  let bytes = 0;
+  let made = 0;
+  for (let d = 0; d < nDirs && made < nFiles; d++) {
+    const dir = join(root, `d${String(d).padStart(dw, '0')}`, 'input');
+    mkdirSync(dir, { recursive: true });
+    for (let k = 0; k < perDir && made < nFiles; k++, made++) {
+      const size = MIN_SIZE + Math.floor(r() * (MAX_SIZE - MIN_SIZE + 1));
+      const off = Math.floor(r() * (POOL.length - size));
+      const buf = Buffer.allocUnsafe(size);
+      POOL.copy(buf, 0, off, off + size);
+      buf.writeUInt32LE(made, 0); // two files never share content (no dedup shortcut)
+      buf.writeUInt32LE(seed, 4);
+      writeFileSync(join(dir, `f${String(made).padStart(fw, '0')}.bin`), buf);
+      bytes += size;
+    }
+  }
+  return { files: made, dirs: nDirs, bytes };
+}
+
+function genBigFile(file, bytes) {
+  mkdirSync(dirname(file), { recursive: true });
+  const fd = openSync(file, 'w');
+  try {
+    const chunk = 64 * 2 ** 20;
+    for (let done = 0; done < bytes; done += chunk) {
+      writeSync(fd, randomBytes(Math.min(chunk, bytes - done))); // fresh bytes: nothing repeats
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return { files: 1, dirs: 1, bytes };
+}
+
+function writeProjectConfig(project, mountpoint) {
+  writeFileSync(join(project, '.dsgconfig.yml'),
+    `name: bench\nrepository: {type: xfs, host: localhost, mountpoint: ${JSON.stringify(mountpoint)}}\ndata_dirs: [input]\n`);
+}
+
+// ---------------------------------------------------------------- results
+
+const state = {
+  started: new Date(),
+  runDir: null,
+  trees: [],        // { name, files, dirs, bytes, genS }
+  rows: [],         // measurement rows (see runPair)
+  setup: [],        // { what, s, rssKB, note }
+  problems: [],     // free text (markdown)
+  finished: false,
+  totalS: null,
+};
+
+function writeResults() {
+  const L = [];
+  const now = new Date();
+  L.push('# dsg benchmark results', '');
+  L.push(`Written by \`npm run bench\` (\`bench/run.sh\` → \`bench/bench.mjs\`)${state.finished ? '' : ' — **run incomplete** (interrupted or still running)'}.`, '');
+  L.push(`- Date: ${state.started.toISOString()} (finished ${state.finished ? now.toISOString() : '—'}; whole run ${state.totalS == null ? '—' : `${fmtS(state.totalS)} s`})`);
+  L.push(`- Mode: **${MODE}** (${opts.runs} timed run${opts.runs > 1 ? 's' : ''} per command after 1 warm-up; median reported; per-command timeout ${opts.timeout} s)`);
+  L.push(`- Machine: ${cpus()[0]?.model ?? 'unknown CPU'}; nproc ${env.nproc}; ${fmtBytes(totalmem())} RAM; Linux ${release()}; file system of the work dir: ${env.fstype}`);
+  L.push(`- node ${process.version}; dsg ${env.dsgVersion} (git ${env.gitRev}); ${env.gitVersion}; ${env.rsyncVersion}; ${env.xxhsumVersion}`);
+  L.push('- Trees (random bytes, every file distinct; small files 100 B–4 KiB uniform):');
+  for (const t of state.trees) {
+    L.push(`  - ${t.name}: ${fmtInt(t.files)} file${t.files > 1 ? 's' : ''} in ${fmtInt(t.dirs)} \`input/\` folder${t.dirs > 1 ? 's' : ''}, ${fmtBytes(t.bytes)} (${fmtInt(t.bytes)} B); generated in ${fmtS(t.genS)} s`);
+  }
+  L.push('');
+  L.push('## Results', '');
+  L.push('Times are wall-clock seconds (median). Ratio = dsg / other: above 1 means dsg is slower. Peak RSS is GNU time\'s `%M` (max over the process and its children), in MiB.', '');
+  L.push('| # | Measurement | dsg (s) | Compared with | other (s) | Ratio dsg/other | dsg peak RSS (MiB) | other peak RSS (MiB) | Notes |');
+  L.push('|---|---|---:|---|---:|---:|---:|---:|---|');
+  for (const r of state.rows) {
+    const d = r.dsg;
+    const o = r.other;
+    const ratio = d.median != null && o.median != null && o.median > 0 ? `${(d.median / o.median).toFixed(2)}×` : 'n/a';
+    const dCell = d.median != null ? fmtS(d.median) : `**${d.failure ?? 'failed'}**`;
+    const oCell = o.median != null ? fmtS(o.median) : `**${o.failure ?? 'failed'}**`;
+    L.push(`| ${r.id} | ${r.title} | ${dCell} | \`${o.label}\` | ${oCell} | ${ratio} | ${fmtMiB(d.rssKB)} | ${fmtMiB(o.rssKB)} | ${r.notes.join('; ')} |`);
+  }
+  L.push('');
+  L.push('### Every timed run (s)', '');
+  L.push('| # | dsg: warm-up → runs | other: warm-up → runs |');
+  L.push('|---|---|---|');
+  for (const r of state.rows) {
+    const f = (x) => `${x.warm == null ? '—' : fmtS(x.warm)} → ${x.runs.length ? x.runs.map(fmtS).join(', ') : '—'}`;
+    L.push(`| ${r.id} | ${f(r.dsg)} | ${f(r.other)} |`);
+  }
+  L.push('');
+  L.push('### Setup steps (timed once, for information)', '');
+  L.push('| Step | Time (s) | Peak RSS (MiB) | Notes |');
+  L.push('|---|---:|---:|---|');
+  for (const s of state.setup) L.push(`| ${s.what} | ${fmtS(s.s)} | ${fmtMiB(s.rssKB)} | ${s.note ?? ''} |`);
+  L.push('');
+  L.push('## Method', '');
+  L.push('1. **status, nothing changed**: `dsg status` in a project after `dsg init` and one warm `dsg status`, vs `git status` on the same files (a git repository with everything committed; its `.git` lies outside the project folder, `GIT_DIR`/`GIT_WORK_TREE`, so neither tool walks the other\'s metadata; `.dsg/` and `.dsgconfig.yml` are in git\'s exclude file).');
+  L.push('2. **full re-hash**: `dsg status` after deleting `.dsg/stat-cache.json` before every run (also before the warm-up), vs `find . -type f -path \'*/input/*\' -print0 | xargs -0 xxhsum -H3 > /dev/null` (XXH3-64, the hash dsg uses; one xxhsum process at a time, as xargs runs it).');
+  L.push('3. **init of many small files**: `dsg init` into an empty local repository (`type: xfs` on the same disk; the repository folder and the project\'s `.dsg/` removed before every run), vs `rsync -a project/ dest/` into a folder that does not exist yet.');
+  L.push('4. **init of one big file**: as 3, with a single file; throughput = file size / median time (MB = 10^6 B).');
+  L.push('');
+  L.push('All commands run with a warm page cache (the tree was just written or read by the warm-up); `sync` is run (untimed) before every timed command so earlier write-back does not land in it. dsg and the other tool alternate run by run, so drifting machine load hits both. Wall time is measured around the process with `process.hrtime`; peak RSS comes from `/usr/bin/time -f \'%e %M\'`. dsg makes uploaded data durable (fsync of every file and directory) while `rsync -a` does not fsync, so ratios 3–4 include that difference.');
+  L.push('');
+  L.push('## Problems seen', '');
+  if (state.problems.length) for (const p of state.problems) L.push(`- ${p}`);
+  else L.push('None: every command exited 0 and every check passed.');
+  L.push('');
+  mkdirSync(dirname(opts.out), { recursive: true });
+  writeFileSync(opts.out, L.join('\n'));
+}
+
+// ---------------------------------------------------------------- running a comparison
+
+/**
+ * One side of a measurement.
+ * @typedef {{ label: string, cmd: string, args: string[], cwd: string, env?: object,
+ *   before?: () => void, check?: (r) => string|null }} Side
+ */
+
+async function runOnce(side, tag) {
+  side.before?.();
+  settle();
+  const r = await measure(side.cmd, side.args, { cwd: side.cwd, env: side.env ?? process.env });
+  let failure = null;
+  if (r.timedOut) failure = `timed out after ${opts.timeout} s (killed)`;
+  else if (r.exit !== 0) failure = `exit ${r.exit}${r.signal ? ` (${r.signal})` : ''}`;
+  else failure = side.check?.(r) ?? null;
+  log(`  ${tag} ${side.label}: ${fmtS(r.wall)} s, ${fmtMiB(r.rssKB)} MiB${failure ? ` — FAILED: ${failure}` : ''}`);
+  return { ...r, failure };
+}
+
+function describeFailure(id, side, r, tag) {
+  const cmdline = `${side.cmd === process.execPath ? 'node' : side.cmd} ${side.args.map((a) => (a === DSG ? 'dist/src/cli/main.js' : a)).join(' ')}`;
+  const out = tail(`${r.stdout}\n${r.stderr}`.trim()) || '(no output)';
+  return `Measurement ${id}, ${tag}: \`${cmdline}\` (in \`${side.cwd.replace(state.runDir, '<work>')}\`) ${r.failure} after ${fmtS(r.wall)} s, peak RSS ${fmtMiB(r.rssKB)} MiB. Output:\n\n  \`\`\`\n${out.split('\n').map((l) => `  ${l}`).join('\n')}\n  \`\`\`\n`;
+}
+
+/** Warm-up both sides, then opts.runs rounds alternating dsg / other. A side that fails stops. */
+async function runPair(id, title, dsgSide, otherSide, notes = []) {
+  const row = {
+    id, title, notes,
+    dsg: { label: dsgSide.label, warm: null, runs: [], rss: [], median: null, rssKB: null, failure: null },
+    other: { label: otherSide.label, warm: null, runs: [], rss: [], median: null, rssKB: null, failure: null },
+  };
+  state.rows.push(row);
+  log(`measurement ${id}: ${title}`);
+  const sides = [[dsgSide, row.dsg], [otherSide, row.other]];
+  for (let round = 0; round <= opts.runs; round++) {
+    const tag = round === 0 ? 'warm-up' : `run ${round}/${opts.runs}`;
+    for (const [side, acc] of sides) {
+      if (acc.failure) continue;
+      const r = await runOnce(side, tag);
+      if (r.failure) {
+        acc.failure = r.failure.startsWith('timed out') ? 'timeout' : r.failure.startsWith('exit') ? r.failure : 'wrong result';
+        state.problems.push(describeFailure(id, side, r, tag));
+        continue;
+      }
+      if (round === 0) acc.warm = r.wall;
+      else {
+        acc.runs.push(r.wall);
+        if (r.rssKB != null) acc.rss.push(r.rssKB);
+      }
+    }
+    writeResults();
+  }
+  for (const [, acc] of sides) {
+    if (!acc.failure && acc.runs.length) {
+      acc.median = median(acc.runs);
+      acc.rssKB = acc.rss.length ? Math.max(...acc.rss) : null;
+    }
+  }
+  writeResults();
+  return row;
+}
+
+const dsgArgs = (...a) => [DSG, ...a];
+
+/** A setup step that must work; timed and recorded, with a failure recorded before rethrow. */
+async function setupStep(what, cmd, args, options, note) {
+  settle();
+  const r = await measure(cmd, args, options);
+  state.setup.push({ what, s: r.wall, rssKB: r.rssKB, note: r.timedOut || r.exit !== 0 ? `**failed** ${note ?? ''}` : note });
+  log(`setup ${what}: ${fmtS(r.wall)} s, ${fmtMiB(r.rssKB)} MiB${r.exit !== 0 ? ` exit ${r.exit}` : ''}${r.timedOut ? ' TIMEOUT' : ''}`);
+  if (r.timedOut || r.exit !== 0) {
+    const failure = r.timedOut ? `timed out after ${opts.timeout} s` : `exit ${r.exit}`;
+    state.problems.push(`Setup step "${what}": \`${[cmd === process.execPath ? 'node' : cmd, ...args.map((a) => (a === DSG ? 'dist/src/cli/main.js' : a))].join(' ')}\` ${failure} after ${fmtS(r.wall)} s. Output:\n\n  \`\`\`\n${(tail(`${r.stdout}\n${r.stderr}`.trim()) || '(no output)').split('\n').map((l) => `  ${l}`).join('\n')}\n  \`\`\`\n`);
+    writeResults();
+    throw new Error(`setup step "${what}" failed (${failure})`);
+  }
+  writeResults();
+  return r;
+}
+
+/** Record a whole measurement as not done (its setup failed). */
+function skipped(id, title, otherLabel, why) {
+  state.rows.push({
+    id, title, notes: [`not measured: ${why}`],
+    dsg: { label: 'dsg', warm: null, runs: [], median: null, rssKB: null, failure: 'not run' },
+    other: { label: otherLabel, warm: null, runs: [], median: null, rssKB: null, failure: 'not run' },
+  });
+  writeResults();
+}
+
+// ---------------------------------------------------------------- the measurements
+
+const env = {};
+
+function upToDateCheck(r) {
+  return r.stdout.includes('Everything up to date.') ? null : `expected "Everything up to date.", got: ${tail(r.stdout, 300)}`;
+}
+function initCheck(n) {
+  return (r) => (new RegExp(`Snapshot s1 created: ${n} uploaded`).test(r.stdout) ? null : `expected "Snapshot s1 created: ${n} uploaded", got: ${tail(r.stdout, 300)}`);
+}
+
+/** After a status measurement: check dsg sees every file unchanged (untimed). */
+async function verifyStatusCounts(project, dsgEnv, n, id) {
+  const r = await measure(process.execPath, dsgArgs('status', '--json'), { cwd: project, env: dsgEnv, stdoutLimit: 64 << 20 });
+  try {
+    const j = JSON.parse(r.stdout);
+    if (j.upToDate !== true || j.unchanged !== n) {
+      state.problems.push(`Measurement ${id}: \`dsg status --json\` afterwards reports upToDate=${j.upToDate}, unchanged=${j.unchanged} (expected true, ${n}).`);
+    }
+  } catch (e) {
+    state.problems.push(`Measurement ${id}: \`dsg status --json\` afterwards did not print JSON (exit ${r.exit}): ${tail(`${r.stdout}${r.stderr}`, 300)}`);
+  }
+}
+
+async function statusMeasurements(cfgHome) {
+  const base = join(state.runDir, 'status');
+  const project = join(base, 'project');
+  const repos = join(base, 'repos');
+  const gitDir = join(base, 'git.git');
+  mkdirSync(project, { recursive: true });
+  mkdirSync(repos, { recursive: true });
+  log(`generating ${fmtInt(SIZES.statusFiles)} files in ${SIZES.statusDirs} folders`);
+  let t0 = performance.now();
+  const tree = genSmallTree(project, SIZES.statusFiles, SIZES.statusDirs, 1);
+  state.trees.push({ name: 'status tree (measurements 1–2)', ...tree, genS: (performance.now() - t0) / 1000 });
+  writeProjectConfig(project, repos);
+  const dsgEnv = { ...process.env, DSG_CONFIG_HOME: cfgHome };
+
+  const gitEnv = {
+    ...process.env, GIT_DIR: gitDir, GIT_WORK_TREE: project,
+    GIT_AUTHOR_NAME: 'Bench', GIT_AUTHOR_EMAIL: 'bench@example.org', GIT_COMMITTER_NAME: 'Bench', GIT_COMMITTER_EMAIL: 'bench@example.org',
+    GIT_CONFIG_NOSYSTEM: '1', HOME: base, LC_ALL: 'C',
+  };
+  const N = tree.files;
+  const title1 = `status, nothing changed (${fmtInt(N)} files)`;
+  const title2 = `full re-hash: status without stat cache (${fmtInt(N)} files, ${fmtBytes(tree.bytes)})`;
+  try {
+    await setupStep(`dsg init, ${fmtInt(N)} files (status tree)`, process.execPath, dsgArgs('init'), { cwd: project, env: dsgEnv },
+      `${fmtBytes(tree.bytes)}; for information`);
+  } catch (e) {
+    skipped(1, title1, 'git status', e.message);
+    skipped(2, title2, 'xxhsum -H3', e.message);
+    return;
+  }
+  // git: repository outside the project folder, everything committed.
+  let gitOk = true;
+  try {
+    sh('git', ['init', '-q'], { cwd: project, env: gitEnv });
+    sh('git', ['config', 'gc.auto', '0'], { cwd: project, env: gitEnv });
+    writeFileSync(join(gitDir, 'info', 'exclude'), '/.dsg/\n/.dsgconfig.yml\n');
+    await setupStep(`git add -A, ${fmtInt(N)} files`, 'git', ['add', '-A'], { cwd: project, env: gitEnv }, 'for information');
+    await setupStep('git commit', 'git', ['commit', '-q', '-m', 'bench'], { cwd: project, env: gitEnv }, 'for information');
+  } catch (e) {
+    gitOk = false;
+    state.problems.push(`git setup failed: ${e.message}`);
+  }
+
+  // 1. status with nothing changed
+  await runPair(1, title1,
+    { label: 'dsg status', cmd: process.execPath, args: dsgArgs('status'), cwd: project, env: dsgEnv, check: upToDateCheck },
+    gitOk
+      ? { label: 'git status', cmd: 'git', args: ['status'], cwd: project, env: gitEnv, check: (r) => (r.stdout.includes('nothing to commit') ? null : `unexpected git status output: ${tail(r.stdout, 300)}`) }
+      : { label: 'git status', cmd: 'false', args: [], cwd: project },
+    ['the warm-up run is the first status after init (stat cache written by init)']);
+  await verifyStatusCounts(project, dsgEnv, N, 1);
+
+  // 2. re-hash everything
+  const cache = join(project, '.dsg', 'stat-cache.json');
+  const row2 = await runPair(2, title2,
+    {
+      label: 'dsg status', cmd: process.execPath, args: dsgArgs('status'), cwd: project, env: dsgEnv, check: upToDateCheck,
+      before: () => rmSync(cache, { force: true }),
+    },
+    { label: 'xxhsum -H3', cmd: 'bash', args: ['-c', "set -o pipefail; find . -type f -path '*/input/*' -print0 | xargs -0 xxhsum -H3 > /dev/null"], cwd: project },
+    ['`.dsg/stat-cache.json` deleted before each dsg run']);
+  if (row2.dsg.median) row2.notes.push(`dsg ${(tree.bytes / row2.dsg.median / 1e6).toFixed(0)} MB/s, ${fmtInt(Math.round(N / row2.dsg.median))} files/s`);
+  if (row2.other.median) row2.notes.push(`xxhsum ${(tree.bytes / row2.other.median / 1e6).toFixed(0)} MB/s`);
+  await verifyStatusCounts(project, dsgEnv, N, 2);
+  writeResults();
+  rmSync(base, { recursive: true, force: true });
+}
+
+async function initMeasurement(id, title, kind, cfgHome) {
+  const base = join(state.runDir, `init-${kind}`);
+  const project = join(base, 'project');
+  const repos = join(base, 'repos');
+  const dest = join(base, 'rsync-dest');
+  mkdirSync(project, { recursive: true });
+  const t0 = performance.now();
+  let tree;
+  if (kind === 'small') {
+    log(`generating ${fmtInt(SIZES.initFiles)} files in ${SIZES.initDirs} folders`);
+    tree = genSmallTree(project, SIZES.initFiles, SIZES.initDirs, 3);
+    state.trees.push({ name: `init tree (measurement ${id})`, ...tree, genS: (performance.now() - t0) / 1000 });
+  } else {
+    log(`generating one file of ${fmtBytes(SIZES.bigBytes)}`);
+    tree = genBigFile(join(project, 'input', 'big.bin'), SIZES.bigBytes);
+    state.trees.push({ name: `big file (measurement ${id})`, ...tree, genS: (performance.now() - t0) / 1000 });
+  }
+  writeProjectConfig(project, repos);
+  const dsgEnv = { ...process.env, DSG_CONFIG_HOME: cfgHome };
+  const fresh = () => {
+    rmSync(join(repos, 'bench'), { recursive: true, force: true });
+    rmSync(join(project, '.dsg'), { recursive: true, force: true });
+    mkdirSync(repos, { recursive: true });
+  };
+  const row = await runPair(id, title,
+    { label: 'dsg init', cmd: process.execPath, args: dsgArgs('init'), cwd: project, env: dsgEnv, before: fresh, check: initCheck(tree.files) },
+    {
+      label: 'rsync -a', cmd: 'rsync', args: ['-a', `${project}/`, `${dest}/`], cwd: base,
+      before: () => { fresh(); rmSync(dest, { recursive: true, force: true }); },
+    },
+    ['fresh repository / destination each run']);
+  if (row.dsg.median) row.notes.push(`dsg ${(tree.bytes / row.dsg.median / 1e6).toFixed(0)} MB/s${kind === 'small' ? `, ${fmtInt(Math.round(tree.files / row.dsg.median))} files/s` : ''}`);
+  if (row.other.median) row.notes.push(`rsync ${(tree.bytes / row.other.median / 1e6).toFixed(0)} MB/s${kind === 'small' ? `, ${fmtInt(Math.round(tree.files / row.other.median))} files/s` : ''}`);
+  writeResults();
+  rmSync(base, { recursive: true, force: true });
+}
+
+// ---------------------------------------------------------------- main
+
+function cleanup() {
+  if (currentChild) {
+    try { process.kill(-currentChild.pid, 'SIGKILL'); } catch { /* gone */ }
+  }
+  if (state.runDir && !opts.keep) rmSync(state.runDir, { recursive: true, force: true });
+}
+
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => {
+    log(`${sig}: stopping, cleaning up`);
+    state.problems.push(`Run interrupted by ${sig}.`);
+    try { writeResults(); } catch { /* best effort */ }
+    cleanup();
+    process.exit(130);
+  });
+}
+
+async function main() {
+  for (const [what, path] of [['dsg build', DSG], ['GNU time', TIME]]) {
+    if (!existsSync(path)) {
+      process.stderr.write(`bench: ${what} not found at ${path} (run bench/run.sh, or npm run build)\n`);
+      process.exit(1);
+    }
+  }
+  const workRoot = opts.workdir ?? join(BENCH_DIR, 'work');
+  mkdirSync(workRoot, { recursive: true });
+  state.runDir = mkdtempSync(join(workRoot, `run-${MODE}-`));
+  env.nproc = firstLine('nproc', []);
+  env.fstype = firstLine('stat', ['-f', '-c', '%T', state.runDir]);
+  env.dsgVersion = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version;
+  env.gitRev = (() => {
+    const rev = firstLine('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD']);
+    const dirty = spawnSync('git', ['-C', ROOT, 'status', '--porcelain', '--', 'src'], { encoding: 'utf8' }).stdout?.trim();
+    return dirty ? `${rev}, src/ modified` : rev;
+  })();
+  env.gitVersion = firstLine('git', ['--version']);
+  env.rsyncVersion = firstLine('rsync', ['--version']).replace(/\s+protocol.*/, '');
+  env.xxhsumVersion = firstLine('xxhsum', ['--version']).replace(/ by .*/, '').trim() || 'xxhsum';
+
+  // Rough disk-space guard: trees are written about three times (tree, repository, copy).
+  const need = 3 * (SIZES.statusFiles * 6000 + SIZES.initFiles * 6000 + (opts.big ? SIZES.bigBytes : 0));
+  const fsInfo = statfsSync(state.runDir);
+  const free = fsInfo.bavail * fsInfo.bsize;
+  if (free < need) {
+    process.stderr.write(`bench: only ${fmtBytes(free)} free under ${state.runDir}, need about ${fmtBytes(need)}\n`);
+    cleanup();
+    process.exit(1);
+  }
+  log(`mode ${MODE}; work dir ${state.runDir}; results → ${opts.out}`);
+
+  const cfgHome = join(state.runDir, 'config');
+  mkdirSync(cfgHome, { recursive: true });
+  writeFileSync(join(cfgHome, 'dsg.yml'), 'user_name: Bench\nuser_id: bench@example.org\n');
+
+  writeResults();
+  const t0 = performance.now();
+  const steps = [
+    () => statusMeasurements(cfgHome),
+    () => initMeasurement(3, `init of ${fmtInt(SIZES.initFiles)} small files into an empty repository`, 'small', cfgHome),
+  ];
+  if (opts.big) steps.push(() => initMeasurement(4, `init of one ${fmtBytes(SIZES.bigBytes)} file into an empty repository`, 'big', cfgHome));
+  for (const step of steps) {
+    try {
+      await step();
+    } catch (e) {
+      state.problems.push(`Bench error: ${e.message}`);
+      log(`error: ${e.stack ?? e.message}`);
+    }
+  }
+  state.totalS = (performance.now() - t0) / 1000;
+  state.finished = true;
+  writeResults();
+  cleanup();
+  log(`done in ${fmtS(state.totalS)} s; results in ${opts.out}`);
+  for (const r of state.rows) {
+    log(`  ${r.id}. ${r.title}: dsg ${fmtS(r.dsg.median)} s vs ${r.other.label} ${fmtS(r.other.median)} s` +
+      (r.dsg.median && r.other.median ? ` (${(r.dsg.median / r.other.median).toFixed(2)}×)` : ''));
+  }
+  if (state.problems.length) log(`${state.problems.length} problem(s) recorded in ${opts.out}`);
+}
+
+main().catch((e) => {
+  log(`fatal: ${e.stack ?? e.message}`);
+  state.problems.push(`Fatal bench error: ${e.message}`);
+  try { writeResults(); } catch { /* best effort */ }
+  cleanup();
+  process.exit(1);
+});
