@@ -27,7 +27,7 @@ const TIME = '/usr/bin/time';
 // ---------------------------------------------------------------- options
 
 function parseArgs(argv) {
-  const o = { quick: false, runs: 3, timeout: 900, big: true, keep: false, workdir: null, out: join(BENCH_DIR, 'RESULTS.md') };
+  const o = { quick: false, runs: 3, timeout: 1200, big: true, keep: false, workdir: null, out: join(BENCH_DIR, 'RESULTS.md') };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -53,7 +53,7 @@ function usage(err) {
   const text = 'usage: node bench/bench.mjs [--quick] [--runs N] [--timeout SECONDS] [--no-big] [--keep] [--workdir DIR] [--out FILE]\n' +
     '  --quick     small trees (10,000 / 2,000 files, 100 MiB) for a fast try\n' +
     '  --runs N    timed runs per measurement after one warm-up (default 3; the median is reported)\n' +
-    '  --timeout S per-command limit in seconds (default 900); a command past it is killed and recorded\n' +
+    '  --timeout S per-command limit in seconds (default 1200); a command past it is killed and recorded\n' +
     '  --no-big    skip the single-big-file measurement\n' +
     '  --keep      keep the generated trees\n' +
     '  --workdir D where to generate trees (default bench/work/)\n' +
@@ -103,7 +103,9 @@ function sh(cmd, args, options = {}) {
   return r.stdout;
 }
 const firstLine = (cmd, args) => {
-  try { return sh(cmd, args).split('\n')[0].trim(); } catch { return 'n/a'; }
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 30_000 });
+  if (r.error) return 'n/a';
+  return `${r.stdout ?? ''}\n${r.stderr ?? ''}`.trim().split('\n')[0].replace(/\s+/g, ' ').trim() || 'n/a';
 };
 
 // Deterministic sizes and offsets (mulberry32), so two runs build trees of the same shape.
@@ -548,7 +550,7 @@ async function main() {
   })();
   env.gitVersion = firstLine('git', ['--version']);
   env.rsyncVersion = firstLine('rsync', ['--version']).replace(/\s+protocol.*/, '');
-  env.xxhsumVersion = firstLine('xxhsum', ['--version']).replace(/ by .*/, '').trim() || 'xxhsum';
+  env.xxhsumVersion = firstLine('xxhsum', ['--version']).replace(/ by .*/, '');
 
   // Rough disk-space guard: trees are written about three times (tree, repository, copy).
   const need = 3 * (SIZES.statusFiles * 6000 + SIZES.initFiles * 6000 + (opts.big ? SIZES.bigBytes : 0));

@@ -7,7 +7,7 @@
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PROJECT_CONFIG_FILE, parseProjectConfig, serializeProjectConfig, DEFAULT_DATA_DIRS, DEFAULT_IGNORE, type ProjectConfig } from '../config/projectConfig.js';
+import { PROJECT_CONFIG_FILE, serializeProjectConfig, DEFAULT_DATA_DIRS, DEFAULT_IGNORE, type ProjectConfig } from '../config/projectConfig.js';
 import { DsgError } from '../errors/DsgError.js';
 import { runTransaction, type SyncOptions, type SyncOutcome } from './sync.js';
 import { withProject } from './project.js';
@@ -22,6 +22,7 @@ export type InitOutcome = SyncOutcome & { configWritten: string | null; reposito
 export async function init(opts: InitOptions = {}): Promise<InitOutcome> {
   const cwd = opts.cwd ?? process.cwd();
   let configWritten: string | null = null;
+  let presetConfig: InitOptions['presetConfig'];
   if (opts.writeConfig) {
     const file = join(cwd, PROJECT_CONFIG_FILE);
     if (existsSync(file)) throw new DsgError('CONFIG_EXISTS', `${file} exists already; remove the repository options to use it, or edit it.`, { exitCode: 2 });
@@ -33,13 +34,13 @@ export async function init(opts: InitOptions = {}): Promise<InitOutcome> {
       ignore: { paths: [...DEFAULT_IGNORE.paths], names: [...DEFAULT_IGNORE.names], suffixes: [...DEFAULT_IGNORE.suffixes] },
     };
     const text = serializeProjectConfig(config);
-    parseProjectConfig(text, file);
-    if (!opts.dryRun) {
+    if (opts.dryRun) presetConfig = { root: cwd, file, config };
+    else {
       writeFileSync(file, text);
       configWritten = file;
     }
   }
-  return withProject({ ...opts, cwd }, async (project) => {
+  return withProject({ ...opts, cwd, presetConfig }, async (project) => {
     const remote = project.remote();
     if (project.client.readCache() !== null) {
       throw new DsgError('ALREADY_INITIALIZED', `${project.root} is already a working copy of a repository (.dsg/last-sync.json exists). Use "dsg sync".`);

@@ -28,10 +28,12 @@ export interface CommonOptions {
   /** Environment for user config lookup (default: process.env). */
   env?: NodeJS.ProcessEnv;
   progress?: Progress;
+  /** A config not (yet) on disk, e.g. `init --dry-run` with repository options. */
+  presetConfig?: { root: string; file: string; config: ProjectConfig };
 }
 
 export function openProject(opts: CommonOptions = {}): Project {
-  const { root, file, config } = loadProjectConfig(opts.cwd ?? process.cwd());
+  const { root, file, config } = opts.presetConfig ?? loadProjectConfig(opts.cwd ?? process.cwd());
   const user = loadUserConfig({ env: opts.env ?? process.env });
   let remote: RemoteFilesystem | null = null;
   return {

@@ -88,7 +88,8 @@ export class Transaction {
     const { client, remote } = this.ctx;
     reachStep('lock-acquired');
 
-    const remoteManifest = opts.kind === 'init' ? await remote.readManifest() : await requireSnapshot(remote);
+    // init --dry-run runs before the repository exists: it has no snapshot then.
+    const remoteManifest = opts.kind !== 'init' ? await requireSnapshot(remote) : (await remote.exists()) ? await remote.readManifest() : null;
     const cache = opts.kind === 'sync' ? client.readCache() : null;
     this.progress.phase('scan', 0, 0);
     const scan = await client.scan(this.ctx.rules, this.ctx.user, cache?.entries, () => this.progress.fileDone());

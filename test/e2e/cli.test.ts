@@ -1,0 +1,158 @@
+/** The CLI as a user meets it: --json everywhere, exit codes, init options, clear errors. */
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { dsg, put, Sandbox } from '../helpers/cli.js';
+import { fullState } from '../helpers/trees.js';
+
+describe('command line', () => {
+  const box = new Sandbox('dsg-cli');
+  const env = box.userEnv('Ana', 'ana@example.org');
+  after(() => box.cleanup());
+
+  it('--json output of every command parses and holds the result', () => {
+    const A = box.project('json-a', 'jsonproj');
+    put(A, 'x/input/a.csv', 'a');
+    put(A, 'x/input/skip.tmp', 'ignored');
+    const init = dsg(A, env, 'init', '--json', '-m', 'start');
+    assert.equal(init.code, 0, init.stderr);
+    assert.equal(init.json.snapshot, 's1');
+    assert.deepEqual(init.json.uploaded, ['x/input/a.csv']);
+    assert.equal(init.stdout.trim().startsWith('{'), true, 'stdout is only the JSON document');
+
+    const B = box.project('json-b', 'jsonproj');
+    const clone = dsg(B, env, 'clone', '--json');
+    assert.deepEqual(clone.json.downloaded, ['x/input/a.csv']);
+
+    put(A, 'x/input/b.csv', 'b');
+    const status = dsg(A, env, 'status', '--json');
+    assert.equal(status.code, 0);
+    assert.deepEqual(status.json.localChanges.map((r: any) => [r.path, r.state]), [['x/input/b.csv', 'local_added']]);
+    assert.equal(status.json.snapshot, 's1');
+
+    const dry = dsg(A, env, 'sync', '--dry-run', '--json');
+    assert.equal(dry.json.dryRun, true);
+    assert.deepEqual(dry.json.rows.map((r: any) => [r.path, r.action]), [['x/input/b.csv', 'upload']]);
+    assert.equal(dsg(A, env, 'log', '--json').json.length, 1, 'dry run made no snapshot');
+
+    const sync = dsg(A, env, 'sync', '--json', '-m', 'b');
+    assert.equal(sync.json.snapshot, 's2');
+    const files = dsg(A, env, 'list-files', '--json', '--all');
+    assert.deepEqual(files.json.files.map((f: any) => f.path), ['x/input/a.csv', 'x/input/b.csv']);
+    assert.equal(files.json.files[0].hash.length, 16);
+    assert.deepEqual(files.json.ignored, ['x/input/skip.tmp']);
+    const sub = dsg(A, env, 'list-files', '--json', '--path', 'x/input/b.csv');
+    assert.deepEqual(sub.json.files.map((f: any) => f.path), ['x/input/b.csv']);
+    const log = dsg(A, env, 'log', '--json');
+    assert.deepEqual(log.json.map((e: any) => e.message), ['b', 'start']);
+
+    const pending = dsg(A, env, 'blame', 'x/input/a.csv', '--json');
+    assert.equal(pending.code, 1);
+    assert.equal(pending.json.error.code, 'NOT_IMPLEMENTED');
+  });
+
+  it('exit codes: 2 for usage errors, 0 for --help', () => {
+    const A = box.project('codes');
+    assert.equal(dsg(A, env, 'no-such-command').code, 2);
+    assert.equal(dsg(A, env, 'sync', '--no-such-flag').code, 2);
+    const help = dsg(A, env, 'sync', '--help');
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /Examples:/);
+  });
+
+  it('init --dry-run writes nothing at all', () => {
+    const dir = join(box.base, 'dry');
+    mkdirSync(dir);
+    put(dir, 'input/a.csv', 'a');
+    const before = fullState(dir);
+    const r = dsg(dir, env, 'init', '--dry-run', '--json', '--name', 'dryproj', '--mountpoint', box.repos);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(r.json.rows.map((x: any) => x.path), ['input/a.csv']);
+    assert.deepEqual(fullState(dir), before);
+    assert.equal(existsSync(join(box.repos, 'dryproj')), false);
+  });
+
+  it('init writes .dsgconfig.yml from options; a second init is refused', () => {
+    const dir = join(box.base, 'opts');
+    mkdirSync(dir);
+    put(dir, 'data/input/a.csv', 'a');
+    const r = dsg(dir, env, 'init', '--name', 'optproj', '--mountpoint', box.repos);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(readFileSync(join(dir, '.dsgconfig.yml'), 'utf8'), /name: optproj/);
+    assert.ok(existsSync(join(box.repos, 'optproj', 'data/input/a.csv')));
+    const again = dsg(dir, env, 'init');
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /already a working copy/);
+    const other = box.project('opts2', 'optproj');
+    put(other, 'input/z', 'z');
+    const clash = dsg(other, env, 'init');
+    assert.equal(clash.code, 1);
+    assert.match(clash.stderr, /already exists.*dsg clone/);
+  });
+
+  it('invalid paths block init with the list; --normalize renames and reports', () => {
+    const dir = box.project('norm', 'normproj');
+    put(dir, 'input/ok.csv', 'ok');
+    put(dir, 'input/bad|name.csv', 'bad');
+    put(dir, 'input/con', 'reserved');
+    const blocked = dsg(dir, env, 'init');
+    assert.equal(blocked.code, 1);
+    assert.match(blocked.stderr, /input\/bad\|name\.csv/);
+    assert.match(blocked.stderr, /input\/con/);
+    assert.match(blocked.stderr, /--normalize/);
+    assert.equal(existsSync(join(box.repos, 'normproj', '.dsg', 'last-sync.json')), false);
+    const fixed = dsg(dir, env, 'init', '--normalize', '--json');
+    assert.equal(fixed.code, 0, fixed.stderr);
+    assert.deepEqual(fixed.json.renamed, [
+      { from: 'input/bad|name.csv', to: 'input/bad_name.csv' },
+      { from: 'input/con', to: 'input/con_renamed' },
+    ]);
+    assert.ok(existsSync(join(dir, 'input/bad_name.csv')));
+  });
+
+  it('config errors name the file and the fix', () => {
+    const dir = box.project('badcfg', 'badcfg', 'data_dir: [input]\n');
+    const r = dsg(dir, env, 'status');
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /\.dsgconfig\.yml/);
+    assert.match(r.stderr, /data_dir/);
+    assert.match(r.stderr, /data_dirs/);
+    const noUser = { ...env, DSG_CONFIG_HOME: join(box.base, 'nowhere') };
+    const good = box.project('nouser', 'nouser');
+    const r2 = dsg(good, noUser, 'status');
+    assert.equal(r2.code, 1);
+    assert.match(r2.stderr, /user_id/);
+    const outside = dsg(box.base, env, 'status');
+    assert.equal(outside.code, 1);
+    assert.match(outside.stderr, /\.dsgconfig\.yml/);
+  });
+
+  it('safety rails: deleting most files is refused without --force; an empty scan too', () => {
+    const dir = box.project('rails', 'railsproj');
+    for (let i = 0; i < 6; i++) put(dir, `input/f${i}`, `${i}`);
+    assert.equal(dsg(dir, env, 'init').code, 0);
+    for (let i = 0; i < 4; i++) rmSync(join(dir, `input/f${i}`));
+    const refused = dsg(dir, env, 'sync');
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /delete 4 of the 6/);
+    assert.match(refused.stderr, /--force/);
+    const forced = dsg(dir, env, 'sync', '--force', '--json');
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.equal(forced.json.deletedRemote.length, 4);
+    rmSync(join(dir, 'input'), { recursive: true });
+    const empty = dsg(dir, env, 'sync');
+    assert.equal(empty.code, 1);
+    assert.match(empty.stderr, /no tracked files/);
+  });
+
+  it('commands work from a subdirectory of the project', () => {
+    const A = box.project('subdir', 'subproj');
+    put(A, 'deep/input/a', 'a');
+    assert.equal(dsg(A, env, 'init').code, 0);
+    const s = dsg(join(A, 'deep', 'input'), env, 'status', '--json');
+    assert.equal(s.code, 0, s.stderr);
+    assert.equal(s.json.upToDate, true);
+  });
+});
+
