@@ -303,7 +303,7 @@ async function runOnce(side, tag) {
   settle();
   const r = await measure(side.cmd, side.args, { cwd: side.cwd, env: side.env ?? process.env });
   let failure = null;
-  if (r.timedOut) failure = `timed out after ${opts.timeout} s (killed)`;
+  if (r.timedOut) failure = `timed out (limit ${opts.timeout} s, killed)`;
   else if (r.exit !== 0) failure = `exit ${r.exit}${r.signal ? ` (${r.signal})` : ''}`;
   else failure = side.check?.(r) ?? null;
   log(`  ${tag} ${side.label}: ${fmtS(r.wall)} s, ${fmtMiB(r.rssKB)} MiB${failure ? ` — FAILED: ${failure}` : ''}`);
@@ -311,7 +311,7 @@ async function runOnce(side, tag) {
 }
 
 function describeFailure(id, side, r, tag) {
-  const cmdline = `${side.cmd === process.execPath ? 'node' : side.cmd} ${side.args.map((a) => (a === DSG ? 'dist/src/cli/main.js' : a)).join(' ')}`;
+  const cmdline = `${side.cmd === process.execPath ? 'node' : side.cmd} ${side.args.map((a) => (a === DSG ? 'dist/src/cli/main.js' : a.replaceAll(state.runDir, '<work>'))).join(' ')}`;
   const out = tail(`${r.stdout}\n${r.stderr}`.trim()) || '(no output)';
   return `Measurement ${id}, ${tag}: \`${cmdline}\` (in \`${side.cwd.replace(state.runDir, '<work>')}\`) ${r.failure} after ${fmtS(r.wall)} s, peak RSS ${fmtMiB(r.rssKB)} MiB. Output:\n\n  \`\`\`\n${out.split('\n').map((l) => `  ${l}`).join('\n')}\n  \`\`\`\n`;
 }
@@ -363,7 +363,7 @@ async function setupStep(what, cmd, args, options, note) {
   state.setup.push({ what, s: r.wall, rssKB: r.rssKB, note: r.timedOut || r.exit !== 0 ? `**failed** ${note ?? ''}` : note });
   log(`setup ${what}: ${fmtS(r.wall)} s, ${fmtMiB(r.rssKB)} MiB${r.exit !== 0 ? ` exit ${r.exit}` : ''}${r.timedOut ? ' TIMEOUT' : ''}`);
   if (r.timedOut || r.exit !== 0) {
-    const failure = r.timedOut ? `timed out after ${opts.timeout} s` : `exit ${r.exit}`;
+    const failure = r.timedOut ? `timed out (limit ${opts.timeout} s, killed)` : `exit ${r.exit}`;
     state.problems.push(`Setup step "${what}": \`${[cmd === process.execPath ? 'node' : cmd, ...args.map((a) => (a === DSG ? 'dist/src/cli/main.js' : a))].join(' ')}\` ${failure} after ${fmtS(r.wall)} s. Output:\n\n  \`\`\`\n${(tail(`${r.stdout}\n${r.stderr}`.trim()) || '(no output)').split('\n').map((l) => `  ${l}`).join('\n')}\n  \`\`\`\n`);
     writeResults();
     throw new Error(`setup step "${what}" failed (${failure})`);
