@@ -15,6 +15,9 @@ export interface SyncOptions extends CommonOptions {
   dryRun?: boolean;
   force?: boolean;
   normalize?: boolean;
+  /** Seconds to wait for another writer's lock. */
+  wait?: number;
+  onNotice?: (message: string) => void;
 }
 
 export type SyncOutcome = SyncResult & { renamed: Rename[] };
@@ -26,8 +29,8 @@ export async function runTransaction(project: Project, kind: 'sync' | 'init' | '
     const pre = await project.client.scan(project.rules, project.user.user_id, undefined);
     renamed = normalizeInvalidPaths(project.root, pre.invalid);
   }
-  const tx = new Transaction({ client: project.client, remote: project.remote(), rules: project.rules, user: project.user.user_id, progress: opts.progress });
-  const result = await tx.run({ kind, message: opts.message, dryRun: opts.dryRun, force: opts.force });
+  const tx = new Transaction({ client: project.client, remote: project.remote(), rules: project.rules, user: project.user.user_id, progress: opts.progress, onNotice: opts.onNotice });
+  const result = await tx.run({ kind, message: opts.message, dryRun: opts.dryRun, force: opts.force, waitSeconds: opts.wait });
   return { ...result, renamed };
 }
 

@@ -225,6 +225,15 @@ export class ClientFilesystem {
     renameSync(tmp, target);
   }
 
+  hasStaged(txId: string, hash: string): boolean {
+    return existsSync(this.stagedPath(txId, hash));
+  }
+
+  /** Temp files a placement killed midway may have left next to its target. */
+  removePlacementTemps(txId: string, paths: string[]): void {
+    for (const p of paths) rmSync(`${this.abs(p)}.dsg-${txId}.tmp`, { force: true });
+  }
+
   removeStaging(txId: string): void {
     rmSync(this.p('staging', txId), { recursive: true, force: true });
     for (const f of safeReaddir(this.p('tmp'))) if (f.startsWith(`${txId}-`)) rmSync(this.p('tmp', f), { force: true });

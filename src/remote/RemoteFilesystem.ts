@@ -17,8 +17,9 @@
 import type { Readable } from 'node:stream';
 import type { FileEntry, Manifest } from '../manifest/types.js';
 import type { SyncMessages } from '../manifest/syncMessages.js';
+import type { LockStore } from './lockRecord.js';
 
-export interface RemoteFilesystem {
+export interface RemoteFilesystem extends LockStore {
   /** For messages: where the repository is. */
   readonly location: string;
   /** True when a repository exists at the location (even one with no snapshot yet). */
@@ -34,9 +35,12 @@ export interface RemoteFilesystem {
   readArchiveBytes(snapshotId: string): Promise<Buffer>;
   /** The content of a file entry of any snapshot, as a stream. */
   openContent(entry: FileEntry): Promise<Readable>;
-  /** Start a write transaction on top of snapshot `base` (null: no snapshot yet). */
-  begin(txId: string, base: Manifest | null): Promise<RemoteTransaction>;
-  /** Finish or undo whatever an interrupted transaction left (idempotent). */
+  /**
+   * Start a write transaction on top of snapshot `base` (null: no snapshot yet). `fence` is
+   * called immediately before the commit point and throws when this writer lost the lock.
+   */
+  begin(txId: string, base: Manifest | null, fence: () => Promise<void>): Promise<RemoteTransaction>;
+  /** Finish or undo whatever interrupted transactions left (idempotent; call under the lock). */
   recover(): Promise<RemoteRecovery>;
   close(): Promise<void>;
 }

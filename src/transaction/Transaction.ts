@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { ClientFilesystem } from '../client/ClientFilesystem.js';
 import { SyncBlockedError } from '../errors/SyncBlockedError.js';
-import { buildManifest, computeEntriesHash, sortEntries } from '../manifest/codec.js';
+import { buildManifest } from '../manifest/codec.js';
 import { withSnapshot } from '../manifest/syncMessages.js';
 import { nowLosAngeles } from '../manifest/time.js';
 import { WRITER_VERSION, type Entry, type FileEntry, type Manifest } from '../manifest/types.js';
@@ -23,7 +23,12 @@ import type { ScanResult } from '../scan/scanner.js';
 import type { TrackingRules } from '../scan/rules.js';
 import { checkSafetyRails, planBytes, planSync, type PlanRow, type SyncPlan } from '../sync/plan.js';
 import { writeConflictsFile } from '../sync/conflictsFile.js';
-import { removeJournal, writeJournal, type ClientJournal } from './journal.js';
+import { removeJournal, writeJournal, type ClientJournal, type LocalChange } from './journal.js';
+import { preStateOf } from './clientCommit.js';
+import { finishClientCommit, recoverClient } from './recovery.js';
+import { acquireLock, type HeldLock } from './lock.js';
+import { lockWorkingCopy } from '../client/workingCopyLock.js';
+import { explainIoError } from './ioErrors.js';
 import { silentProgress, type Progress } from './progress.js';
 import { reachStep } from './steps.js';
 
@@ -36,6 +41,8 @@ export interface TransactionContext {
   /** Email of the syncing user (recorded on changed entries and as created_by). */
   user: string;
   progress?: Progress;
+  /** Messages while waiting (who holds the lock); the CLI prints them to stderr. */
+  onNotice?: (message: string) => void;
 }
 
 export interface TransactionOptions {
@@ -43,7 +50,11 @@ export interface TransactionOptions {
   message?: string;
   dryRun?: boolean;
   force?: boolean;
+  /** How long to wait for another writer's lock (default 300 s). */
+  waitSeconds?: number;
 }
+
+export const DEFAULT_WAIT_SECONDS = 300;
 
 export interface SyncResult {
   kind: TransactionKind;
@@ -84,10 +95,31 @@ export class Transaction {
     this.progress = ctx.progress ?? silentProgress;
   }
 
+  /** Identifies this transaction in journals, staging folders and the lock. */
+  readonly txId = newTxId();
+
   async run(opts: TransactionOptions): Promise<SyncResult> {
     const { client, remote } = this.ctx;
-    reachStep('lock-acquired');
+    if (opts.dryRun) return this.plan(opts, async () => undefined);
+    const releaseWorkingCopy = lockWorkingCopy(client.dsgDir);
+    let lock: HeldLock | null = null;
+    try {
+      if (opts.kind !== 'clone') {
+        lock = await acquireLock(remote, { user: this.ctx.user, txId: this.txId, location: remote.location }, opts.waitSeconds ?? DEFAULT_WAIT_SECONDS, this.ctx.onNotice ?? (() => undefined));
+        reachStep('lock-acquired');
+        await remote.recover();
+      }
+      await recoverClient(client, remote);
+      const held = lock;
+      return await this.plan(opts, held ? () => held.fence() : async () => undefined);
+    } finally {
+      await lock?.release();
+      releaseWorkingCopy();
+    }
+  }
 
+  private async plan(opts: TransactionOptions, fence: () => Promise<void>): Promise<SyncResult> {
+    const { client, remote } = this.ctx;
     // init --dry-run runs before the repository exists: it has no snapshot then.
     const remoteManifest = opts.kind !== 'init' ? await requireSnapshot(remote) : (await remote.exists()) ? await remote.readManifest() : null;
     const cache = opts.kind === 'sync' ? client.readCache() : null;
@@ -114,8 +146,8 @@ export class Transaction {
       plan.changesRemote = false;
     }
     const cacheIsCurrent = cache !== null && remoteManifest !== null && cache.metadata.snapshot_hash === remoteManifest.metadata.snapshot_hash;
+    if (plan.conflicts.length > 0 && !opts.dryRun) writeConflictsFile(client.root, plan.conflicts);
     checkSafetyRails({ plan, localCount: scan.entries.size, cacheCount: C.size, remoteCount: R.size, force: opts.force ?? false });
-    if (plan.conflicts.length > 0) writeConflictsFile(client.root, plan.conflicts);
     reachStep('plan-made');
 
     const result: SyncResult = {
@@ -142,13 +174,17 @@ export class Transaction {
       return result;
     }
     client.ensureDsgDir();
-    await this.execute(plan, scan, remoteManifest, cache, opts, result);
+    await this.execute(plan, scan, remoteManifest, opts, result, fence);
     return result;
   }
 
-  private async execute(plan: SyncPlan, scan: ScanResult, base: Manifest | null, cache: Manifest | null, opts: TransactionOptions, result: SyncResult): Promise<void> {
+  private async execute(plan: SyncPlan, scan: ScanResult, base: Manifest | null, opts: TransactionOptions, result: SyncResult, fence: () => Promise<void>): Promise<void> {
     const { client, remote } = this.ctx;
-    const txId = newTxId();
+    const txId = this.txId;
+    const changes: LocalChange[] = [
+      ...plan.deleteLocal.map((path) => ({ path, pre: preStateOf(scan.entries.get(path), scan.statRows.get(path)), target: null })),
+      ...plan.download.map((e) => ({ path: e.path, pre: preStateOf(scan.entries.get(e.path), scan.statRows.get(e.path)), target: e })),
+    ];
     const journal: ClientJournal = {
       tx_id: txId,
       phase: 'begun',
@@ -156,10 +192,10 @@ export class Transaction {
       pid: process.pid,
       host: hostname(),
       base_snapshot: base?.metadata.snapshot_id ?? null,
-      target_snapshot: null,
-      target_snapshot_hash: null,
-      delete_local: plan.deleteLocal,
-      place_local: plan.download,
+      target_snapshot: base?.metadata.snapshot_id ?? null,
+      target_snapshot_hash: base?.metadata.snapshot_hash ?? null,
+      remote_changes: plan.changesRemote,
+      changes,
     };
     writeJournal(client.dsgDir, journal);
     reachStep('journal-begun');
@@ -168,7 +204,7 @@ export class Transaction {
     let published: Manifest | null = base;
     try {
       if (plan.changesRemote) {
-        remoteTx = await remote.begin(txId, base);
+        remoteTx = await remote.begin(txId, base, fence);
         reachStep('remote-staging-begun');
         await this.upload(remoteTx, plan.upload);
       }
@@ -191,35 +227,32 @@ export class Transaction {
           base?.metadata.snapshot_hash ?? null,
         );
         await remoteTx.stageSnapshot(manifest, withSnapshot(history, manifest.metadata));
+        journal.phase = 'staged';
+        journal.target_snapshot = manifest.metadata.snapshot_id;
+        journal.target_snapshot_hash = manifest.metadata.snapshot_hash;
+        writeJournal(client.dsgDir, journal);
         reachStep('metadata-staged');
         reachStep('before-commit-point');
         await remoteTx.commit();
         reachStep('after-commit-point');
         published = manifest;
         result.snapshot = manifest.metadata.snapshot_id;
+      } else {
+        if (!published) throw new Error('no snapshot to commit to');
+        // Download-only: the journal write below is this sync's commit point.
       }
     } catch (err) {
       await remoteTx?.rollback().catch(() => undefined);
       client.removeStaging(txId);
       removeJournal(client.dsgDir, txId);
-      throw err;
+      throw explainIoError(err, remote.location);
     }
 
     journal.phase = 'committed';
-    journal.target_snapshot = published?.metadata.snapshot_id ?? null;
-    journal.target_snapshot_hash = published?.metadata.snapshot_hash ?? null;
     writeJournal(client.dsgDir, journal);
     reachStep('journal-committed');
 
-    result.keptLocal = this.applyLocal(txId, plan, scan);
-    await this.writeClientMetadata(published!, cache, result.keptLocal);
-    reachStep('client-metadata-written');
-
-    journal.phase = 'done';
-    writeJournal(client.dsgDir, journal);
-    reachStep('journal-done');
-    client.removeStaging(txId);
-    removeJournal(client.dsgDir, txId);
+    result.keptLocal = await finishClientCommit(client, remote, journal);
     reachStep('staging-cleaned');
     client.saveStatCache(this.statRowsAfter(scan, plan, result.keptLocal));
   }
@@ -249,55 +282,6 @@ export class Transaction {
     }
     this.progress.end();
     reachStep('downloads-done');
-  }
-
-  /** Client commit: deletions first (a folder may need to make room for a file), then placements. */
-  private applyLocal(txId: string, plan: SyncPlan, scan: ScanResult): string[] {
-    const { client } = this.ctx;
-    const kept: string[] = [];
-    for (const path of plan.deleteLocal) {
-      if (!client.unchangedSinceScan(path, scan.entries.get(path), scan.statRows.get(path))) {
-        kept.push(path);
-        continue;
-      }
-      client.deleteLocal(path);
-    }
-    reachStep('client-deleted');
-    const remaining = new Map<string, number>();
-    for (const e of plan.download) if (e.type === 'file') remaining.set(e.hash, (remaining.get(e.hash) ?? 0) + 1);
-    for (const e of plan.download) {
-      const left = e.type === 'file' ? remaining.get(e.hash)! - 1 : 0;
-      if (e.type === 'file') remaining.set(e.hash, left);
-      if (!client.unchangedSinceScan(e.path, scan.entries.get(e.path), scan.statRows.get(e.path))) {
-        kept.push(e.path);
-        continue;
-      }
-      client.placeEntry(txId, e, left > 0);
-    }
-    reachStep('client-placed');
-    return kept;
-  }
-
-  /** Write C, the history index and missing archives. Kept local edits keep their old C entry. */
-  private async writeClientMetadata(published: Manifest, cache: Manifest | null, kept: string[]): Promise<void> {
-    const { client, remote } = this.ctx;
-    let c = published;
-    if (kept.length > 0) {
-      const entries = new Map(published.entries);
-      for (const path of kept) {
-        const old = cache?.entries.get(path);
-        if (old) entries.set(path, old);
-        else entries.delete(path);
-      }
-      const sorted = sortEntries(entries.values());
-      c = { entries: sorted, metadata: { ...published.metadata, entry_count: sorted.size, entries_hash: computeEntriesHash(sorted.values()) } };
-    }
-    const history = await remote.readSyncMessages();
-    for (const id of history.snapshots.keys()) {
-      if (!client.hasArchive(id)) client.writeArchive(id, await remote.readArchiveBytes(id));
-    }
-    client.writeSyncMessages(history);
-    client.writeCache(c);
   }
 
   private statRowsAfter(scan: ScanResult, plan: SyncPlan, kept: string[]): ScanResult['statRows'] {

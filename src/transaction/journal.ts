@@ -1,14 +1,36 @@
 /**
  * The client journal `.dsg/transactions/<tx-id>.json`: what a sync in progress planned and how
- * far it got. Written atomically (fsynced) at every phase change so recovery can tell whether
- * the commit point was passed.
+ * far it got. Written atomically (fsynced) at every phase change, so recovery can tell whether
+ * the commit point was passed and can finish the client commit alone.
+ *
+ * Phases: begun → staged (remote snapshot staged; its hash known) → committed (the commit
+ * point is behind us) → applied (local files in place; C not yet written) → file removed.
  */
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { atomicWriteFile } from '../client/atomicWrite.js';
 import type { Entry } from '../manifest/types.js';
 
-export type JournalPhase = 'begun' | 'committed' | 'done';
+export type JournalPhase = 'begun' | 'staged' | 'committed' | 'applied';
+
+/** What the scan saw at a path the client commit will overwrite or delete. */
+export type PreState =
+  | { kind: 'absent' }
+  | { kind: 'file'; size: number; mtime_ns: string; ino: string }
+  | { kind: 'link'; reference: string };
+
+export interface LocalChange {
+  path: string;
+  pre: PreState;
+  /** The entry to put in place, or null to delete the path. */
+  target: Entry | null;
+}
+
+export interface KeptPath {
+  path: string;
+  /** The cache entry to keep for it (so the next sync reports a conflict), or null. */
+  cache: Entry | null;
+}
 
 export interface ClientJournal {
   tx_id: string;
@@ -16,13 +38,14 @@ export interface ClientJournal {
   started_at: string;
   pid: number;
   host: string;
-  /** Snapshot the sync started from and the one it publishes (null when none). */
   base_snapshot: string | null;
+  /** Snapshot the client commits to (the new one, or the unchanged remote one). */
   target_snapshot: string | null;
   target_snapshot_hash: string | null;
-  /** What the client commit applies. */
-  delete_local: string[];
-  place_local: Entry[];
+  /** True when the remote gets a new snapshot (then "committed" is decided by the remote). */
+  remote_changes: boolean;
+  changes: LocalChange[];
+  kept?: KeptPath[];
 }
 
 export function journalDir(dsgDir: string): string {
@@ -37,6 +60,7 @@ export function removeJournal(dsgDir: string, txId: string): void {
   rmSync(join(journalDir(dsgDir), `${txId}.json`), { force: true });
 }
 
+/** Journals left behind; a torn one (never fully written: atomic writes) cannot exist. */
 export function listJournals(dsgDir: string): ClientJournal[] {
   const dir = journalDir(dsgDir);
   if (!existsSync(dir)) return [];

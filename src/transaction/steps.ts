@@ -4,7 +4,8 @@
  *
  * Test hook: when the environment variable DSG_TEST_CRASH_AT names a step, the process kills
  * itself with SIGKILL on reaching it (after `DSG_TEST_CRASH_SKIP` earlier hits of that step,
- * default 0). When the variable is unset this does nothing.
+ * default 0). DSG_TEST_STOP_AT pauses the process (SIGSTOP) at a step instead. When the
+ * variables are unset this does nothing.
  */
 export const SYNC_STEPS = [
   'lock-acquired',
@@ -18,20 +19,29 @@ export const SYNC_STEPS = [
   'downloads-done',
   'metadata-staged',
   'before-commit-point',
+  'remote-rollforward-metadata',
+  'remote-rollforward-file',
   'after-commit-point',
   'journal-committed',
   'client-deleted',
+  'client-file-applied',
   'client-placed',
   'client-metadata-written',
-  'journal-done',
   'staging-cleaned',
 ] as const;
 
-export type SyncStep = (typeof SYNC_STEPS)[number];
+/** Steps inside recovery itself (recovery may be killed too and must converge when rerun). */
+export const RECOVERY_STEPS = ['recover-remote-tx-done', 'recover-client-done'] as const;
+
+export type SyncStep = (typeof SYNC_STEPS)[number] | (typeof RECOVERY_STEPS)[number];
 
 const hits = new Map<string, number>();
 
 export function reachStep(step: SyncStep): void {
+  if (process.env.DSG_TEST_STOP_AT === step) {
+    // Test hook: pause here (SIGSTOP) until the test sends SIGCONT; used for lease takeover.
+    process.kill(process.pid, 'SIGSTOP');
+  }
   const target = process.env.DSG_TEST_CRASH_AT;
   if (target === undefined || target !== step) return;
   const n = (hits.get(step) ?? 0) + 1;

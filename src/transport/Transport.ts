@@ -39,6 +39,8 @@ export interface Transport {
   stat(path: string): Promise<RemoteStat | null>;
   readFile(path: string): Promise<Buffer | null>;
   writeFile(path: string, data: string | Uint8Array): Promise<void>;
+  /** Create `path` with `data` only if it does not exist (O_EXCL): true when created, false when it existed. */
+  createExclusive(path: string, data: string | Uint8Array): Promise<boolean>;
   /** A stream of the file's bytes; errors (including "not found") surface on the stream. */
   createReadStream(path: string): Readable;
   /** Write all chunks of `source` to `path` (created or truncated), then fsync. */

@@ -29,6 +29,8 @@ import type { Entry, FileEntry, Manifest } from '../../manifest/types.js';
 import type { Transport } from '../../transport/Transport.js';
 import type { RemoteFilesystem, RemoteRecovery, RemoteTransaction } from '../RemoteFilesystem.js';
 import { consistentHistory } from '../history.js';
+import type { LockRecord } from '../lockRecord.js';
+import { reachStep } from '../../transaction/steps.js';
 
 /** What the roll-forward after the commit point must do to the data tree; stored in journal.json. */
 interface TreeChanges {
@@ -152,12 +154,78 @@ export class PosixRemote implements RemoteFilesystem {
     });
   }
 
-  async begin(txId: string, base: Manifest | null): Promise<RemoteTransaction> {
+  async begin(txId: string, base: Manifest | null, fence: () => Promise<void>): Promise<RemoteTransaction> {
     await this.requireRepository();
     const staging = this.p('staging', txId);
     await this.transport.mkdirp(staging);
     await this.transport.mkdirp(this.p('tmp'));
-    return new PosixTransaction(this, txId, staging, base);
+    return new PosixTransaction(this, txId, staging, base, fence);
+  }
+
+  // ---- lock (.dsg/lock.json) ----
+
+  private get lockFile(): string {
+    return this.p('lock.json');
+  }
+
+  async readLock(): Promise<LockRecord | null> {
+    const text = await this.readText(this.lockFile);
+    if (text === null) return null;
+    try {
+      return JSON.parse(text) as LockRecord;
+    } catch {
+      // A lock file torn by a crash in the middle of its creation: treat it as expired.
+      return { user: 'unknown', host: 'unknown', pid: 0, tx_id: 'unknown', token: `torn:${text.length}`, started_at: '', expires_at: 0 };
+    }
+  }
+
+  async createLock(record: LockRecord): Promise<boolean> {
+    await this.requireRepository();
+    return this.transport.createExclusive(this.lockFile, JSON.stringify(record));
+  }
+
+  async renewLock(record: LockRecord): Promise<boolean> {
+    const current = await this.readLock();
+    if (current?.token !== record.token) return false;
+    const tmp = this.p('tmp', `lock-${record.token}.json`);
+    await this.transport.writeFile(tmp, JSON.stringify(record));
+    await this.transport.rename(tmp, this.lockFile);
+    return true;
+  }
+
+  async breakLock(staleToken: string): Promise<boolean> {
+    // Move the stale lock aside under a private name, then check it was the one we judged stale.
+    const aside = this.p('tmp', `broken-lock-${randomBytes(6).toString('hex')}.json`);
+    try {
+      await this.transport.rename(this.lockFile, aside);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return true;
+      throw err;
+    }
+    const moved = await this.transport.readFile(aside);
+    let token: string | null = null;
+    try {
+      token = moved ? (JSON.parse(moved.toString('utf8')) as LockRecord).token : null;
+    } catch {
+      token = moved ? `torn:${moved.length}` : null;
+    }
+    if (token === staleToken) {
+      await this.transport.unlink(aside);
+      return true;
+    }
+    // We moved a fresh lock someone just took: put it back unless yet another one exists.
+    try {
+      await this.transport.link(aside, this.lockFile);
+    } catch {
+      /* a newer lock exists; the displaced holder fails at its fence */
+    }
+    await this.transport.unlink(aside);
+    return false;
+  }
+
+  async releaseLock(token: string): Promise<void> {
+    const current = await this.readLock();
+    if (current?.token === token) await this.transport.unlink(this.lockFile);
   }
 
   async recover(): Promise<RemoteRecovery> {
@@ -167,14 +235,21 @@ export class PosixRemote implements RemoteFilesystem {
     for (const d of await this.transport.readdir(this.p('staging'))) {
       const dir = this.p('staging', d.name);
       const journalBytes = await this.transport.readFile(join(dir, 'journal.json'));
-      const journal = journalBytes ? (JSON.parse(journalBytes.toString('utf8')) as RemoteJournal) : null;
+      let journal: RemoteJournal | null = null;
+      try {
+        journal = journalBytes ? (JSON.parse(journalBytes.toString('utf8')) as RemoteJournal) : null;
+      } catch {
+        journal = null; // torn while being written: the commit point (after it) was never reached
+      }
       if (journal && current && current.metadata.snapshot_hash === journal.new_snapshot_hash) {
         await this.rollForward(dir, journal);
         result.rolledForward.push(d.name);
       } else {
+        // Archive and sync-messages are staged inside the directory: removing it undoes all.
         await this.transport.rmrf(dir);
         result.rolledBack.push(d.name);
       }
+      reachStep('recover-remote-tx-done');
     }
     await this.transport.rmrf(this.p('tmp'));
     await this.transport.mkdirp(this.p('tmp'));
@@ -191,7 +266,11 @@ export class PosixRemote implements RemoteFilesystem {
       await t.unlink(join(this.root, path));
       await this.pruneEmptyParents(path);
     }
-    for (const item of journal.changes.place) await this.placeInTree(item, journal.tx_id);
+    reachStep('remote-rollforward-metadata');
+    for (const item of journal.changes.place) {
+      await this.placeInTree(item, journal.tx_id);
+      reachStep('remote-rollforward-file');
+    }
     await t.rmrf(stagingDir);
   }
 
@@ -253,6 +332,7 @@ class PosixTransaction implements RemoteTransaction {
     readonly txId: string,
     private readonly staging: string,
     private readonly base: Manifest | null,
+    private readonly fence: () => Promise<void>,
   ) {}
 
   async hasContent(entry: FileEntry): Promise<boolean> {
@@ -334,7 +414,13 @@ class PosixTransaction implements RemoteTransaction {
   async commit(): Promise<void> {
     if (!this.journal) throw new Error('commit() before stageSnapshot()');
     const t = this.repo.transport;
-    // Fencing: publish only on top of the snapshot this transaction was planned against.
+    // Fencing: publish only while holding the lock, on top of the snapshot this transaction was planned against.
+    try {
+      await this.fence();
+    } catch (err) {
+      await this.rollback();
+      throw err;
+    }
     const current = await this.repo.readManifest();
     const currentHash = current?.metadata.snapshot_hash ?? null;
     if (currentHash !== this.journal.base_snapshot_hash) {

@@ -48,6 +48,23 @@ export class LocalTransport implements Transport {
     }
   }
 
+  async createExclusive(path: string, data: string | Uint8Array): Promise<boolean> {
+    let fh;
+    try {
+      fh = await fsp.open(path, 'wx');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw err;
+    }
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    return true;
+  }
+
   createReadStream(path: string): Readable {
     return createReadStream(path, { highWaterMark: IO_CHUNK });
   }

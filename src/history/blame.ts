@@ -1,0 +1,63 @@
+/**
+ * The history of one path across snapshots: where it was added, modified (content hash or
+ * link target changed, or file ↔ link) and deleted. Pure: the caller supplies the manifests.
+ */
+import { sameContent, type Entry, type ManifestMetadata } from '../manifest/types.js';
+
+export type BlameChange = 'added' | 'modified' | 'deleted';
+
+export interface BlameEvent {
+  snapshot: string;
+  change: BlameChange;
+  /** The snapshot's time, author and message (who synced it). */
+  created_at: string;
+  user: string | null;
+  message: string;
+  /** The entry after the change; null when deleted. */
+  entry: Entry | null;
+  /** The entry before the change; null when added. */
+  previous: Entry | null;
+}
+
+/** What blame needs of a snapshot: its metadata and (at least) the entry for the path. */
+export interface SnapshotView {
+  metadata: ManifestMetadata;
+  entries: ReadonlyMap<string, Entry>;
+}
+
+/**
+ * Events for `path`, oldest first, from snapshots given in order (s1, s2, …). A snapshot
+ * missing from the sequence is simply skipped over: the next one is compared with the last
+ * one seen.
+ */
+export function blameEvents(path: string, snapshots: Iterable<SnapshotView>): BlameEvent[] {
+  const events: BlameEvent[] = [];
+  let before: Entry | undefined;
+  for (const s of snapshots) {
+    const now = s.entries.get(path);
+    let change: BlameChange | null = null;
+    if (before === undefined && now !== undefined) change = 'added';
+    else if (before !== undefined && now === undefined) change = 'deleted';
+    else if (before !== undefined && now !== undefined && !sameContent(before, now)) change = 'modified';
+    if (change) {
+      const m = s.metadata;
+      events.push({
+        snapshot: m.snapshot_id,
+        change,
+        created_at: m.created_at,
+        user: m.created_by,
+        message: m.snapshot_message,
+        entry: now ?? null,
+        previous: before ?? null,
+      });
+    }
+    before = now;
+  }
+  return events;
+}
+
+/** A view of a manifest reduced to one path, so a long history is not held in memory. */
+export function viewOf(path: string, m: SnapshotView): SnapshotView {
+  const e = m.entries.get(path);
+  return { metadata: m.metadata, entries: new Map(e ? [[path, e]] : []) };
+}

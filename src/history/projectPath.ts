@@ -1,0 +1,47 @@
+/**
+ * A FILE argument as users give it (relative to the project root, relative to the current
+ * directory, or absolute) turned into candidate manifest paths. Pure.
+ */
+import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { DsgError } from '../errors/DsgError.js';
+
+function toManifestPath(rel: string): string {
+  return rel.split(sep).join('/').normalize('NFC');
+}
+
+function inside(rel: string): boolean {
+  return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
+}
+
+/**
+ * Candidate project-relative paths for `given`, most likely first: relative to the project
+ * root, then relative to `cwd` (different only in a subdirectory). Throws a usage error when
+ * no reading lies inside the project.
+ */
+export function pathCandidates(root: string, cwd: string, given: string, command: string): string[] {
+  const cleaned = given.replace(/\/+$/, '');
+  const out: string[] = [];
+  const add = (abs: string): void => {
+    const rel = relative(root, abs);
+    if (inside(rel)) {
+      const p = toManifestPath(rel);
+      if (!out.includes(p)) out.push(p);
+    }
+  };
+  if (isAbsolute(cleaned)) add(cleaned);
+  else {
+    add(resolve(root, cleaned));
+    add(resolve(cwd, cleaned));
+  }
+  if (out.length === 0) {
+    throw new DsgError('USAGE', `${command}: "${given}" is not a path inside the project at ${root}. Give the file's path relative to the project root or to the current folder.`, {
+      exitCode: 2,
+    });
+  }
+  return out;
+}
+
+/** The first candidate `exists` accepts, else null. */
+export function pickPath(candidates: readonly string[], exists: (p: string) => boolean): string | null {
+  return candidates.find(exists) ?? null;
+}

@@ -1,0 +1,130 @@
+/**
+ * The repository write lock (SPEC §6 step 1): one writer at a time, with a lease.
+ *
+ * - Acquire: atomic create of the lock record; a second writer polls up to `waitSeconds`,
+ *   saying once who holds the lock, then fails with LockBusyError (exit code 4).
+ * - Lease: the holder renews it every lease/4 while it runs. A lock whose lease has expired
+ *   may be taken over by another writer.
+ * - Fencing: the holder checks, just before its commit point, that the lock still carries its
+ *   token; a holder that was paused past its lease and lost the lock fails there and
+ *   publishes nothing.
+ *
+ * DSG_LOCK_LEASE_SECONDS shortens the lease (tests); the default is 120 s.
+ */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { DsgError } from '../errors/DsgError.js';
+import type { LockRecord, LockStore } from '../remote/lockRecord.js';
+import { nowLosAngeles } from '../manifest/time.js';
+
+export const EXIT_LOCKED = 4;
+
+export class LockBusyError extends DsgError {
+  constructor(message: string) {
+    super('LOCKED', message, { exitCode: EXIT_LOCKED });
+  }
+}
+
+export class LockLostError extends DsgError {
+  constructor(message: string) {
+    super('LOCK_LOST', message);
+  }
+}
+
+export function leaseMs(): number {
+  const s = Number(process.env.DSG_LOCK_LEASE_SECONDS ?? '120');
+  return (Number.isFinite(s) && s > 0 ? s : 120) * 1000;
+}
+
+/** A holder on this machine whose process is gone (killed, crashed) cannot renew: stale now. */
+export function holderIsDead(l: LockRecord): boolean {
+  if (l.host !== hostname() || l.pid <= 0) return false;
+  try {
+    process.kill(l.pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+export function describeHolder(l: LockRecord): string {
+  return `${l.user} on ${l.host} (pid ${l.pid}, since ${l.started_at || 'unknown'})`;
+}
+
+export interface HeldLock {
+  record: LockRecord;
+  /** Throws LockLostError when the lock is no longer ours. */
+  fence(): Promise<void>;
+  release(): Promise<void>;
+}
+
+export async function acquireLock(
+  store: LockStore,
+  who: { user: string; txId: string; location: string },
+  waitSeconds: number,
+  onWait: (message: string) => void,
+): Promise<HeldLock> {
+  const lease = leaseMs();
+  const record: LockRecord = {
+    user: who.user,
+    host: hostname(),
+    pid: process.pid,
+    tx_id: who.txId,
+    token: randomBytes(12).toString('hex'),
+    started_at: nowLosAngeles(),
+    expires_at: Date.now() + lease,
+  };
+  const deadline = Date.now() + waitSeconds * 1000;
+  let announced: string | null = null;
+  for (;;) {
+    record.expires_at = Date.now() + lease;
+    if (await store.createLock(record)) break;
+    const holder = await store.readLock();
+    if (holder && (holder.expires_at < Date.now() || holderIsDead(holder))) {
+      onWait(`the lock of ${describeHolder(holder)} on ${who.location} is stale; taking it over`);
+      await store.breakLock(holder.token);
+      continue;
+    }
+    if (holder && announced !== holder.token) {
+      announced = holder.token;
+      onWait(`waiting for the repository lock held by ${describeHolder(holder)} (up to ${waitSeconds} s)`);
+    }
+    if (Date.now() >= deadline) {
+      throw new LockBusyError(
+        `The repository at ${who.location} is locked by ${holder ? describeHolder(holder) : 'another writer'}. Try again later, or wait longer with --wait SECONDS.`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 200 + Math.random() * 300));
+  }
+
+  let lost = false;
+  const timer = setInterval(() => {
+    record.expires_at = Date.now() + lease;
+    store.renewLock(record).then(
+      (ok) => {
+        if (!ok) lost = true;
+      },
+      () => undefined,
+    );
+  }, Math.max(250, lease / 4));
+  timer.unref();
+
+  return {
+    record,
+    async fence() {
+      // Renewing proves the lock is still ours and leaves a whole lease for the commit itself.
+      record.expires_at = Date.now() + lease;
+      const ok = !lost && (await store.renewLock(record));
+      const current = ok ? record : await store.readLock();
+      if (!ok) {
+        throw new LockLostError(
+          `This sync lost the repository lock at ${who.location} (its lease expired${current ? `; now held by ${describeHolder(current)}` : ''}); nothing was published. Run "dsg sync" again.`,
+        );
+      }
+    },
+    async release() {
+      clearInterval(timer);
+      await store.releaseLock(record.token).catch(() => undefined);
+    },
+  };
+}
