@@ -12,6 +12,7 @@ import { blameEvents, viewOf, type BlameEvent, type SnapshotView } from '../hist
 import { pathCandidates } from '../history/projectPath.js';
 import { readArchiveOrFail } from '../history/remoteHistory.js';
 import { sortSnapshotIds } from '../history/snapshotId.js';
+import { recoverProject } from './recover.js';
 import { withProject, type CommonOptions } from './project.js';
 
 export interface BlameOptions extends CommonOptions {
@@ -32,6 +33,7 @@ export interface BlameResult {
 
 export async function blame(opts: BlameOptions): Promise<BlameResult> {
   return withProject(opts, async (project) => {
+    await recoverProject(project);
     const remote = project.remote();
     const candidates = pathCandidates(project.root, opts.cwd ?? process.cwd(), opts.file, 'blame');
     const ids = sortSnapshotIds((await remote.readSyncMessages()).snapshots.keys());

@@ -6,6 +6,7 @@
  *   for (const s of await log({ cwd: '/data/myproject', limit: 5 })) console.log(s.id, s.message);
  */
 import { parseManifestTime } from '../manifest/time.js';
+import { recoverProject } from './recover.js';
 import { withProject, type CommonOptions } from './project.js';
 
 export interface LogEntry {
@@ -28,6 +29,7 @@ export interface LogOptions extends CommonOptions {
 
 export async function log(opts: LogOptions = {}): Promise<LogEntry[]> {
   return withProject(opts, async (project) => {
+    await recoverProject(project);
     const history = await project.remote().readSyncMessages();
     const since = opts.since ? Date.parse(opts.since) / 1000 : null;
     let out: LogEntry[] = [...history.snapshots.values()]

@@ -16,6 +16,7 @@ import { pathCandidates, pickPath } from '../history/projectPath.js';
 import { readArchiveChecked, readArchiveOrFail } from '../history/remoteHistory.js';
 import { parseSnapshotId, requireKnownSnapshot, sortSnapshotIds } from '../history/snapshotId.js';
 import { isTrackedPath } from '../scan/rules.js';
+import { recoverProject } from './recover.js';
 import { withProject, type CommonOptions } from './project.js';
 
 export interface SnapfetchOptions extends CommonOptions {
@@ -46,6 +47,7 @@ export async function snapfetch(opts: SnapfetchOptions): Promise<SnapfetchResult
   const id = parseSnapshotId(opts.snapshot, 'snapfetch');
   const cwd = opts.cwd ?? process.cwd();
   return withProject(opts, async (project) => {
+    await recoverProject(project);
     const remote = project.remote();
     const known = sortSnapshotIds((await remote.readSyncMessages()).snapshots.keys());
     requireKnownSnapshot(id, known, remote.location);

@@ -17,6 +17,7 @@ import { parseSnapshotId, requireKnownSnapshot, sortSnapshotIds } from '../histo
 import { comparePaths } from '../manifest/codec.js';
 import { ignoredDirectory, isHiddenName, type TrackingRules } from '../scan/rules.js';
 import { silentProgress } from '../transaction/progress.js';
+import { recoverProject } from './recover.js';
 import { withProject, type CommonOptions } from './project.js';
 
 export interface SnapmountOptions extends CommonOptions {
@@ -83,6 +84,7 @@ export async function snapmount(opts: SnapmountOptions): Promise<SnapmountResult
   const cwd = opts.cwd ?? process.cwd();
   const progress = opts.progress ?? silentProgress;
   return withProject(opts, async (project) => {
+    await recoverProject(project);
     const remote = project.remote();
     const known = sortSnapshotIds((await remote.readSyncMessages()).snapshots.keys());
     requireKnownSnapshot(id, known, remote.location);

@@ -12,6 +12,7 @@ import type { SkippedPath } from '../scan/scanner.js';
 import { planSync, type PlanRow } from '../sync/plan.js';
 import { STATE_DESCRIPTION, type SyncState } from '../sync/states.js';
 import { requireSnapshot } from '../remote/requireSnapshot.js';
+import { recoverProject } from './recover.js';
 import { withProject, type CommonOptions } from './project.js';
 
 export interface StatusRow {
@@ -42,6 +43,7 @@ function toRow(r: PlanRow): StatusRow {
 
 export async function status(opts: CommonOptions = {}): Promise<StatusResult> {
   return withProject(opts, async (project) => {
+    await recoverProject(project);
     const remote = await requireSnapshot(project.remote());
     const cache = project.client.readCache();
     const scan = await project.client.scan(project.rules, project.user.user_id, cache?.entries);

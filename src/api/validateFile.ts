@@ -14,6 +14,7 @@ import { hashFile } from '../manifest/hash.js';
 import { sameContent, type Entry, type Manifest } from '../manifest/types.js';
 import { requireSnapshot } from '../remote/requireSnapshot.js';
 import { isTrackedPath } from '../scan/rules.js';
+import { recoverFirst } from '../history/recoverFirst.js';
 import { withProject, type CommonOptions } from './project.js';
 
 export interface ValidateFileOptions extends CommonOptions {
@@ -80,6 +81,8 @@ function compare(path: string, local: LocalState, m: Manifest | null | Error): C
 
 export async function validateFile(opts: ValidateFileOptions): Promise<ValidateFileResult> {
   return withProject(opts, async (project) => {
+    // A failed recovery (e.g. the repository is unreachable) still leaves the cache comparison useful.
+    await recoverFirst(project);
     const candidates = pathCandidates(project.root, opts.cwd ?? process.cwd(), opts.file, 'validate-file');
     const cache = project.client.readCache();
     let remote: Manifest | Error;

@@ -9,8 +9,18 @@ import { registerInit } from './commands/init.js';
 import { registerListFiles } from './commands/listFiles.js';
 import { registerLog } from './commands/log.js';
 import { registerPending } from './commands/notYetBuilt.js';
+import { registerRecover } from './commands/recover.js';
 import { registerStatus } from './commands/status.js';
 import { registerSync } from './commands/sync.js';
+import { registerBlame } from './commands/blame.js';
+import { registerClean } from './commands/clean.js';
+import { registerListRepos } from './commands/listRepos.js';
+import { registerSnapfetch } from './commands/snapfetch.js';
+import { registerSnapmount } from './commands/snapmount.js';
+import { registerValidateChain } from './commands/validateChain.js';
+import { registerValidateConfig } from './commands/validateConfig.js';
+import { registerValidateFile } from './commands/validateFile.js';
+import { registerValidateSnapshot } from './commands/validateSnapshot.js';
 
 const program = new Command();
 program
@@ -42,6 +52,16 @@ registerStatus(program);
 registerSync(program);
 registerListFiles(program);
 registerLog(program);
+registerRecover(program);
+registerBlame(program);
+registerSnapfetch(program);
+registerSnapmount(program);
+registerValidateConfig(program);
+registerValidateFile(program);
+registerValidateSnapshot(program);
+registerValidateChain(program);
+registerClean(program);
+registerListRepos(program);
 registerPending(program);
 
 for (const cmd of program.commands) {

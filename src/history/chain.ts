@@ -53,7 +53,7 @@ export const PROBLEM_FIX: Record<ProblemKind, string> = {
 };
 
 /** Metadata fields whose values differ (project_config compared as JSON). */
-export function metadataDifferences(a: ManifestMetadata, b: ManifestMetadata): string[] {
+export function metadataDifferences(a: ManifestMetadata, b: ManifestMetadata): (keyof ManifestMetadata)[] {
   return METADATA_FIELDS.filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]));
 }
 

@@ -7,16 +7,6 @@ import { action } from '../run.js';
  * whole command set, and they say plainly that they are not available (exit 1).
  */
 const PENDING: [string, string][] = [
-  ['blame <file>', 'snapshots where FILE was added, modified or deleted'],
-  ['snapfetch <file>', 'write FILE as it was in a snapshot'],
-  ['snapmount', 'make a snapshot browsable read-only'],
-  ['validate-config', 'check .dsgconfig.yml and dsg.yml'],
-  ['validate-file <file>', "recompute a file's hash and compare"],
-  ['validate-snapshot', "check a snapshot's manifest (and content with --deep)"],
-  ['validate-chain', 'check every snapshot link and hash'],
-  ['clean', "remove dsg's leftovers"],
-  ['list-repos', 'repositories under the configured host and path'],
-  ['recover', 'finish or undo an interrupted sync'],
 ];
 
 export function registerPending(program: Command): void {

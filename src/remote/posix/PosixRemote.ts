@@ -316,6 +316,9 @@ export class PosixRemote implements RemoteFilesystem {
     const existing = await t.stat(target);
     if (existing?.type === 'directory') await t.rmdirIfEmpty(target);
     await t.rename(tmp, target);
+    // rename() of two links to the same inode does nothing (POSIX): a retried placement
+    // would leave its temp link behind.
+    await t.unlink(tmp);
   }
 
   async close(): Promise<void> {

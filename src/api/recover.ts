@@ -1,0 +1,56 @@
+/**
+ * recover: finish or undo an interrupted sync, on both sides (SPEC §6). Also run
+ * automatically before status, log and clone (sync and init recover under their own lock).
+ *
+ * @example
+ *   import { recover } from 'dsg';
+ *   const r = await recover({ cwd: '/data/myproject' });
+ *   console.log(r.client.rolledForward, r.remote?.rolledBack);
+ */
+import { lockWorkingCopy } from '../client/workingCopyLock.js';
+import { LockBusyError, acquireLock } from '../transaction/lock.js';
+import { recoverClient, type RecoveryReport } from '../transaction/recovery.js';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { withProject, type CommonOptions, type Project } from './project.js';
+
+export interface RecoverOptions extends CommonOptions {
+  /** Seconds to wait for a writer holding the repository lock (default 0: skip remote recovery). */
+  wait?: number;
+  onNotice?: (message: string) => void;
+}
+
+export type RecoverResult = RecoveryReport & { remoteSkipped: string | null };
+
+/** Recovery as a preamble of a reading command; a busy lock means a live writer: skip the remote. */
+export async function recoverProject(project: Project, opts: RecoverOptions = {}): Promise<RecoverResult> {
+  if (!existsSync(project.client.dsgDir) && !(await project.remote().exists())) {
+    return { remote: null, client: { rolledBack: [], rolledForward: [], kept: [] }, remoteSkipped: 'no repository' };
+  }
+  const release = lockWorkingCopy(project.client.dsgDir);
+  try {
+    const remote = project.remote();
+    let report: RecoverResult = { remote: null, client: { rolledBack: [], rolledForward: [], kept: [] }, remoteSkipped: null };
+    if (await remote.exists()) {
+      try {
+        const lock = await acquireLock(remote, { user: project.user.user_id, txId: `recover-${randomBytes(4).toString('hex')}`, location: remote.location }, opts.wait ?? 0, opts.onNotice ?? (() => undefined));
+        try {
+          report.remote = await remote.recover();
+        } finally {
+          await lock.release();
+        }
+      } catch (err) {
+        if (!(err instanceof LockBusyError)) throw err;
+        report.remoteSkipped = err.message;
+      }
+      report = { ...report, client: await recoverClient(project.client, remote) };
+    }
+    return report;
+  } finally {
+    release();
+  }
+}
+
+export async function recover(opts: RecoverOptions = {}): Promise<RecoverResult> {
+  return withProject(opts, (project) => recoverProject(project, opts));
+}

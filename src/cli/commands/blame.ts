@@ -1,0 +1,22 @@
+import type { Command } from 'commander';
+import { blame } from '../../api/blame.js';
+import { formatBytes } from '../output.js';
+import { action, examples } from '../run.js';
+
+export function registerBlame(program: Command): void {
+  const cmd = program
+    .command('blame <file>')
+    .description('snapshots where FILE was added, modified or deleted, and by whom')
+    .action(
+      action(async ({ out }, file: string) => {
+        const r = await blame({ file });
+        out.result(r);
+        out.say(`${r.path}: ${r.events.length} change${r.events.length === 1 ? '' : 's'} in ${r.snapshots} snapshot${r.snapshots === 1 ? '' : 's'}${r.present ? '' : ' (not in the current snapshot)'}`);
+        for (const e of r.events) {
+          const what = e.entry === null ? '' : e.entry.type === 'file' ? `${e.entry.hash} ${formatBytes(e.entry.filesize)}` : `-> ${e.entry.reference}`;
+          out.say(`${e.snapshot.padEnd(6)} ${e.change.padEnd(8)} ${e.created_at}  ${(e.user ?? '-').padEnd(24)} ${what.padEnd(28)} ${e.message || '(no message)'}`);
+        }
+      }),
+    );
+  examples(cmd, ['dsg blame input/survey.csv', 'cd input && dsg blame survey.csv', 'dsg blame input/survey.csv --json']);
+}

@@ -1,0 +1,16 @@
+/** Printing the problem list of validate-snapshot and validate-chain (shared by both). */
+import { PROBLEM_FIX, type HistoryProblem, type ProblemKind } from '../../history/chain.js';
+import type { Output } from '../output.js';
+
+export function printProblems(out: Output, problems: HistoryProblem[]): void {
+  for (const p of problems) out.say(`  ${p.kind.padEnd(18)} ${p.message}`);
+  const kinds = [...new Set(problems.map((p) => p.kind))] as ProblemKind[];
+  if (kinds.length) out.say('What to do:');
+  for (const k of kinds) out.say(`  ${k}: ${PROBLEM_FIX[k]}`);
+}
+
+/** The one-line failure on stderr (shown even with --json and -q, like every error). */
+export function reportFailure(what: string, problems: HistoryProblem[]): void {
+  const first = problems[0];
+  process.stderr.write(`dsg: ${what}: ${problems.length} problem${problems.length === 1 ? '' : 's'}; first: ${first.message}\n`);
+}

@@ -1,0 +1,181 @@
+/**
+ * The crash suite (SPEC §6): for every named step of the sync protocol, a `dsg sync` is
+ * killed with SIGKILL at that step, then another dsg command runs (recovery), and the working
+ * copy, its cache and the repository must be exactly the before state or exactly the after
+ * state; no staging, temp, journal or lock file may remain; a rerun of sync converges.
+ * Recovery itself is killed too. A backend runs this with a ten-line test file.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync, symlinkSync, unlinkSync, copyFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { SYNC_STEPS } from '../../src/transaction/steps.js';
+import { CLI, dsg, put, Sandbox } from '../helpers/cli.js';
+import { treeState } from '../helpers/trees.js';
+
+export interface BackendFixture {
+  name: string;
+  /** Folder holding the repository's data tree and .dsg/ (for state snapshots). */
+  repositoryRoot: (box: Sandbox) => string;
+}
+
+interface Scenario {
+  box: Sandbox;
+  A: string;
+  envA: NodeJS.ProcessEnv;
+  repo: string;
+  afterTree: Record<string, string>;
+}
+
+/** Two copies; B has published s2; A has local changes of every kind, unsynced. */
+function setUp(fx: BackendFixture): Scenario {
+  const box = new Sandbox(`dsg-crash`);
+  const envA = box.userEnv('Ana', 'ana@example.org');
+  const envB = box.userEnv('Ben', 'ben@example.org');
+  const A = box.project('a');
+  const B = box.project('b');
+  for (let i = 0; i < 6; i++) put(A, `input/keep${i}.csv`, `keep ${i}\n`);
+  for (const f of ['up', 'del_remote', 'dl', 'del_local', 'tolink']) put(A, `input/${f}.csv`, `${f} v1\n`);
+  let r = dsg(A, envA, 'init', '-m', 'one');
+  assert.equal(r.code, 0, r.stderr);
+  copyFileSync(join(A, '.dsgconfig.yml'), join(B, '.dsgconfig.yml'));
+  r = dsg(B, envB, 'clone');
+  assert.equal(r.code, 0, r.stderr);
+  put(B, 'input/dl.csv', 'dl v2 from ben\n');
+  unlinkSync(join(B, 'input/del_local.csv'));
+  put(B, 'newdir/sub/input/fromB.csv', 'from ben\n');
+  r = dsg(B, envB, 'sync', '-m', 'two');
+  assert.equal(r.code, 0, r.stderr);
+
+  put(A, 'input/up.csv', 'up v2 from ana\n');
+  unlinkSync(join(A, 'input/del_remote.csv'));
+  rmSync(join(A, 'input/tolink.csv'));
+  symlinkSync('keep0.csv', join(A, 'input/tolink.csv'));
+  put(A, 'new/deep/input/fromA.csv', 'from ana\n');
+
+  const afterTree = { ...treeState(A), ...pick(treeState(B), ['input/dl.csv', 'newdir/sub/input/fromB.csv']) };
+  delete afterTree['input/del_local.csv'];
+  return { box, A, envA, repo: fx.repositoryRoot(box), afterTree };
+}
+
+function pick(o: Record<string, string>, keys: string[]): Record<string, string> {
+  return Object.fromEntries(keys.map((k) => [k, o[k]]));
+}
+
+function readOr(file: string): string | null {
+  return existsSync(file) ? readFileSync(file, 'utf8') : null;
+}
+
+function listOr(dir: string): string[] {
+  return existsSync(dir) ? readdirSync(dir).sort() : [];
+}
+
+/** Everything the invariant is about, byte for byte. */
+function stateOf(s: Scenario) {
+  return {
+    local: treeState(s.A),
+    cache: readOr(join(s.A, '.dsg/last-sync.json')),
+    localMessages: readOr(join(s.A, '.dsg/sync-messages.json')),
+    localArchives: listOr(join(s.A, '.dsg/archive')),
+    remoteTree: treeState(s.repo),
+    remoteManifest: readOr(join(s.repo, '.dsg/last-sync.json')),
+    remoteMessages: readOr(join(s.repo, '.dsg/sync-messages.json')),
+    remoteArchives: listOr(join(s.repo, '.dsg/archive')),
+  };
+}
+
+function assertNoLeftovers(s: Scenario): void {
+  for (const dir of ['.dsg/staging', '.dsg/tmp', '.dsg/transactions']) assert.deepEqual(listOr(join(s.A, dir)), [], `client ${dir} is empty`);
+  for (const dir of ['.dsg/staging', '.dsg/tmp']) assert.deepEqual(listOr(join(s.repo, dir)), [], `remote ${dir} is empty`);
+  assert.equal(existsSync(join(s.repo, '.dsg/lock.json')), false, 'no remote lock left');
+  assert.equal(existsSync(join(s.A, '.dsg/client.lock')), false, 'no working-copy lock left');
+  for (const tree of [treeState(s.A), treeState(s.repo)]) {
+    assert.deepEqual(Object.keys(tree).filter((p) => /\.dsg-.*\.tmp$/.test(p)), [], 'no placement temp files');
+  }
+}
+
+function assertAfter(s: Scenario): void {
+  const st = stateOf(s);
+  assert.deepEqual(st.local, s.afterTree, 'working copy is the after state');
+  assert.deepEqual(st.remoteTree, s.afterTree, 'remote data tree is the after state');
+  const m = JSON.parse(st.remoteManifest!);
+  assert.equal(m.metadata.snapshot_id, 's3');
+  const fromManifest = Object.fromEntries(
+    Object.values(m.entries).map((e: any) => [e.path, e.type === 'link' ? `link:${e.reference}` : `file:${e.hash}`]),
+  );
+  assert.deepEqual(fromManifest, s.afterTree, 'remote manifest describes the after tree');
+  assert.equal(st.cache, st.remoteManifest, 'C equals R byte for byte');
+  assert.equal(st.localMessages, st.remoteMessages);
+  assert.deepEqual(Object.keys(JSON.parse(st.remoteMessages!).snapshots), ['s1', 's2', 's3']);
+  assert.deepEqual(st.remoteArchives, ['s1-sync.json.lz4', 's2-sync.json.lz4', 's3-sync.json.lz4']);
+  assert.deepEqual(st.localArchives, st.remoteArchives);
+}
+
+function syncKilledAt(s: Scenario, step: string, skip = 0): void {
+  const env = { ...s.envA, DSG_TEST_CRASH_AT: step, DSG_TEST_CRASH_SKIP: String(skip) };
+  const r = spawnSync(process.execPath, [CLI, 'sync', '-m', 'three'], { cwd: s.A, env, encoding: 'utf8' });
+  assert.equal(r.signal, 'SIGKILL', `sync was killed at ${step} (exit ${r.status}: ${r.stderr})`);
+}
+
+function converges(s: Scenario): void {
+  const again = dsg(s.A, s.envA, 'sync', '-m', 'three');
+  assert.equal(again.code, 0, again.stderr);
+  const st = dsg(s.A, s.envA, 'status', '--json');
+  assert.equal(st.json.upToDate, true);
+  assertAfter(s);
+  assertNoLeftovers(s);
+}
+
+export function runCrashSuite(fx: BackendFixture): void {
+  const commitIndex = SYNC_STEPS.indexOf('remote-rollforward-metadata');
+
+  describe(`crash suite (${fx.name}): kill at every step, recover, check the invariant`, () => {
+    for (const [i, step] of SYNC_STEPS.entries()) {
+      it(`killed at ${step}: recovery leaves ${i < commitIndex ? 'the before' : 'the after'} state`, () => {
+        const s = setUp(fx);
+        try {
+          const before = stateOf(s);
+          syncKilledAt(s, step);
+          const rec = dsg(s.A, s.envA, 'status');
+          assert.ok(rec.code === 0, `status after the crash: ${rec.stderr}`);
+          if (i < commitIndex) assert.deepEqual(stateOf(s), before, 'everything is exactly as before');
+          else assertAfter(s);
+          assertNoLeftovers(s);
+          converges(s);
+        } finally {
+          s.box.cleanup();
+        }
+      });
+    }
+
+    const recoveryKills: [string, string, number][] = [
+      ['remote-rollforward-metadata', 'remote-rollforward-file', 1],
+      ['remote-rollforward-file', 'recover-remote-tx-done', 0],
+      ['journal-committed', 'client-file-applied', 2],
+      ['journal-committed', 'client-metadata-written', 0],
+      ['client-placed', 'recover-client-done', 0],
+    ];
+    for (const [syncStep, recoveryStep, skip] of recoveryKills) {
+      it(`killed at ${syncStep}, then recovery killed at ${recoveryStep}: a second recovery finishes`, () => {
+        const s = setUp(fx);
+        try {
+          syncKilledAt(s, syncStep);
+          const killed = spawnSync(process.execPath, [CLI, 'recover'], {
+            cwd: s.A,
+            env: { ...s.envA, DSG_TEST_CRASH_AT: recoveryStep, DSG_TEST_CRASH_SKIP: String(skip) },
+            encoding: 'utf8',
+          });
+          assert.equal(killed.signal, 'SIGKILL', `recovery was killed at ${recoveryStep}: ${killed.stderr}`);
+          const rec = dsg(s.A, s.envA, 'recover', '--json');
+          assert.equal(rec.code, 0, rec.stderr);
+          assertAfter(s);
+          assertNoLeftovers(s);
+          converges(s);
+        } finally {
+          s.box.cleanup();
+        }
+      });
+    }
+  });
+}
