@@ -12,16 +12,20 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
-  closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statfsSync,
+  closeSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statfsSync,
   writeFileSync, writeSync,
 } from 'node:fs';
-import { cpus, totalmem, release } from 'node:os';
+import { cpus, loadavg, totalmem, release } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(BENCH_DIR, '..');
-const DSG = join(ROOT, 'dist', 'src', 'cli', 'main.js');
+const BUILT_DSG = join(ROOT, 'dist', 'src', 'cli', 'main.js');
+// The run uses a frozen copy of dist/src (others may rebuild dist/ while the bench runs); it lives
+// under bench/work/ so node still finds the project's package.json and node_modules.
+let DSG = BUILT_DSG;
+let distSnapshot = null;
 const TIME = '/usr/bin/time';
 
 // ---------------------------------------------------------------- options
@@ -242,7 +246,8 @@ function writeResults() {
   L.push(`- Date: ${state.started.toISOString()} (finished ${state.finished ? now.toISOString() : '—'}; whole run ${state.totalS == null ? '—' : `${fmtS(state.totalS)} s`})`);
   L.push(`- Mode: **${MODE}** (${opts.runs} timed run${opts.runs > 1 ? 's' : ''} per command after 1 warm-up; median reported; per-command timeout ${opts.timeout} s)`);
   L.push(`- Machine: ${cpus()[0]?.model ?? 'unknown CPU'}; nproc ${env.nproc}; ${fmtBytes(totalmem())} RAM; Linux ${release()}; file system of the work dir: ${env.fstype}`);
-  L.push(`- node ${process.version}; dsg ${env.dsgVersion} (git ${env.gitRev}); ${env.gitVersion}; ${env.rsyncVersion}; ${env.xxhsumVersion}`);
+  L.push(`- Load average (1/5/15 min) at start: ${env.loadStart}; at end: ${env.loadEnd ?? '—'}. Other processes on the machine (e.g. test runs) add noise; the per-measurement load is in the notes column.`);
+  L.push(`- node ${process.version}; dsg ${env.dsgVersion} (git ${env.gitRev}; ${env.dsgBuild}); ${env.gitVersion}; ${env.rsyncVersion}; ${env.xxhsumVersion}`);
   L.push('- Trees (random bytes, every file distinct; small files 100 B–4 KiB uniform):');
   for (const t of state.trees) {
     L.push(`  - ${t.name}: ${fmtInt(t.files)} file${t.files > 1 ? 's' : ''} in ${fmtInt(t.dirs)} \`input/\` folder${t.dirs > 1 ? 's' : ''}, ${fmtBytes(t.bytes)} (${fmtInt(t.bytes)} B); generated in ${fmtS(t.genS)} s`);
@@ -324,6 +329,7 @@ async function runPair(id, title, dsgSide, otherSide, notes = []) {
     other: { label: otherSide.label, warm: null, runs: [], rss: [], median: null, rssKB: null, failure: null },
   };
   state.rows.push(row);
+  const loadBefore = loadavg()[0];
   log(`measurement ${id}: ${title}`);
   const sides = [[dsgSide, row.dsg], [otherSide, row.other]];
   for (let round = 0; round <= opts.runs; round++) {
@@ -344,6 +350,7 @@ async function runPair(id, title, dsgSide, otherSide, notes = []) {
     }
     writeResults();
   }
+  row.notes.push(`load avg ${loadBefore.toFixed(1)} → ${loadavg()[0].toFixed(1)}`);
   for (const [, acc] of sides) {
     if (!acc.failure && acc.runs.length) {
       acc.median = median(acc.runs);
@@ -518,6 +525,7 @@ function cleanup() {
     try { process.kill(-currentChild.pid, 'SIGKILL'); } catch { /* gone */ }
   }
   if (state.runDir && !opts.keep) rmSync(state.runDir, { recursive: true, force: true });
+  if (distSnapshot) rmSync(distSnapshot, { recursive: true, force: true });
 }
 
 for (const sig of ['SIGINT', 'SIGTERM']) {
@@ -531,7 +539,7 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
 }
 
 async function main() {
-  for (const [what, path] of [['dsg build', DSG], ['GNU time', TIME]]) {
+  for (const [what, path] of [['dsg build', BUILT_DSG], ['GNU time', TIME]]) {
     if (!existsSync(path)) {
       process.stderr.write(`bench: ${what} not found at ${path} (run bench/run.sh, or npm run build)\n`);
       process.exit(1);
@@ -540,7 +548,18 @@ async function main() {
   const workRoot = opts.workdir ?? join(BENCH_DIR, 'work');
   mkdirSync(workRoot, { recursive: true });
   state.runDir = mkdtempSync(join(workRoot, `run-${MODE}-`));
+  distSnapshot = mkdtempSync(join(BENCH_DIR, 'work', 'dist-'));
+  cpSync(join(ROOT, 'dist', 'src'), join(distSnapshot, 'src'), { recursive: true });
+  DSG = join(distSnapshot, 'src', 'cli', 'main.js');
+  const probe = spawnSync(process.execPath, [DSG, '--version'], { encoding: 'utf8', timeout: 60_000 });
+  if (probe.status !== 0) {
+    process.stderr.write(`bench: the dsg build does not start (node dist/src/cli/main.js --version): ${probe.error?.message ?? ''}${probe.stderr ?? ''}\n`);
+    cleanup();
+    process.exit(1);
+  }
+  env.dsgBuild = `${probe.stdout.trim()}, dist/ built ${new Date(statfsSync && Number(spawnSync('stat', ['-c', '%Y', BUILT_DSG], { encoding: 'utf8' }).stdout) * 1000).toISOString()}`;
   env.nproc = firstLine('nproc', []);
+  env.loadStart = loadavg().map((x) => x.toFixed(2)).join(' ');
   env.fstype = firstLine('stat', ['-f', '-c', '%T', state.runDir]);
   env.dsgVersion = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version;
   env.gitRev = (() => {
@@ -583,6 +602,7 @@ async function main() {
     }
   }
   state.totalS = (performance.now() - t0) / 1000;
+  env.loadEnd = loadavg().map((x) => x.toFixed(2)).join(' ');
   state.finished = true;
   writeResults();
   cleanup();
