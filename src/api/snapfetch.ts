@@ -62,7 +62,7 @@ export async function snapfetch(opts: SnapfetchOptions): Promise<SnapfetchResult
         if (a?.status === 'ok' && candidates.some((c) => a.manifest.entries.has(c))) holding.push(other);
       }
       const where = holding.length ? `It is in ${holding.join(', ')}.` : 'It is in no snapshot of this repository; check the path ("dsg list-files" shows tracked files).';
-      throw new DsgError('FILE_NOT_IN_SNAPSHOT', `snapfetch: ${candidates[0]} is not in snapshot ${id} (${manifest.entries.size} files). ${where} "dsg blame ${candidates[0]}" shows its history.`);
+      throw new DsgError('FILE_NOT_IN_SNAPSHOT', `snapfetch: ${candidates[0]} is not in snapshot ${id} (${manifest.entries.size} file${manifest.entries.size === 1 ? '' : 's'}). ${where} "dsg blame ${candidates[0]}" shows its history.`);
     }
     const entry = manifest.entries.get(path)!;
     if (entry.type === 'link') {

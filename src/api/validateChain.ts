@@ -52,7 +52,7 @@ export async function validateChain(opts: ValidateChainOptions = {}): Promise<Va
         snapshots: history.snapshots,
         current,
         readArchive: async (id) => {
-          const r = await readArchiveChecked(remote, id);
+          const r = await readArchiveChecked(remote, id, { strict: true });
           progress.fileDone();
           return r;
         },

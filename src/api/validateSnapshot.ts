@@ -51,7 +51,7 @@ export async function validateSnapshot(opts: ValidateSnapshotOptions): Promise<V
       throw new DsgError('SNAPSHOT_NOT_FOUND', `validate-snapshot: snapshot ${id} does not exist in the repository at ${remote.location} (it has ${describeRange(known)}). Run "dsg log" to see them.`);
     }
     const problems: HistoryProblem[] = [];
-    const archive = await readArchiveChecked(remote, id);
+    const archive = await readArchiveChecked(remote, id, { strict: true });
     const meta = history.snapshots.get(id);
     if (meta === undefined) {
       problems.push({ snapshot: id, kind: 'sequence-gap', message: `${id} is missing from the repository's sync-messages.json (the history lists ${known.join(', ')}).` });

@@ -8,7 +8,6 @@ import { registerClone } from './commands/clone.js';
 import { registerInit } from './commands/init.js';
 import { registerListFiles } from './commands/listFiles.js';
 import { registerLog } from './commands/log.js';
-import { registerPending } from './commands/notYetBuilt.js';
 import { registerRecover } from './commands/recover.js';
 import { registerStatus } from './commands/status.js';
 import { registerSync } from './commands/sync.js';
@@ -62,7 +61,6 @@ registerValidateSnapshot(program);
 registerValidateChain(program);
 registerClean(program);
 registerListRepos(program);
-registerPending(program);
 
 for (const cmd of program.commands) {
   cmd.exitOverride();

@@ -63,9 +63,26 @@ export async function fetchToFile(remote: RemoteFilesystem, entry: FileEntry, sn
  */
 export async function fetchToStream(remote: RemoteFilesystem, entry: FileEntry, snapshot: string, dest: Writable): Promise<{ size: number }> {
   const source = await remote.openContent(entry);
-  const got = await streamHashing(source, async (chunk) => {
-    if (!dest.write(chunk)) await once(dest, 'drain');
-  });
+  // A reader that goes away (`| head`) makes the destination emit EPIPE: stop, say so.
+  let failed: Error | null = null;
+  const onError = (err: Error): void => {
+    failed = err;
+  };
+  dest.on('error', onError);
+  let got: { hash: string; size: number };
+  try {
+    got = await streamHashing(source, async (chunk) => {
+      if (failed) throw failed;
+      if (!dest.write(chunk)) await once(dest, 'drain');
+    });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EPIPE') {
+      throw new DsgError('OUTPUT_CLOSED', `The reader of standard output closed it before ${entry.path} (${snapshot}) was written in full; the output is incomplete.`, { cause: err });
+    }
+    throw err;
+  } finally {
+    dest.off('error', onError);
+  }
   if (got.hash !== entry.hash || got.size !== entry.filesize) throw mismatch(entry, snapshot, got);
   return { size: got.size };
 }

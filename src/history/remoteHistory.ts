@@ -2,15 +2,13 @@
  * Reading history from a RemoteFilesystem for the history and validation commands: archives
  * read without throwing (so every problem can be listed), content re-hashed as it streams.
  */
-import { posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import { DsgError } from '../errors/DsgError.js';
 import { ManifestError } from '../errors/ManifestError.js';
-import { archiveNameCandidates, decompressArchive } from '../manifest/archive.js';
+import { decompressArchive } from '../manifest/archive.js';
 import { parseManifest } from '../manifest/codec.js';
 import { StreamingHash } from '../manifest/hash.js';
 import type { FileEntry, Manifest } from '../manifest/types.js';
-import { PosixRemote } from '../remote/posix/PosixRemote.js';
 import type { RemoteFilesystem } from '../remote/RemoteFilesystem.js';
 import type { ArchiveRead } from './chain.js';
 
@@ -19,22 +17,14 @@ function message(err: unknown): string {
 }
 
 /**
- * The POSIX backend serves the current snapshot's archive from last-sync.json when the archive
- * file is absent (it is moved in just after the commit point); a validator must still see
- * that the file is missing. Other backends: null (unknown).
+ * Read and verify one archive, reporting (not throwing) a missing or corrupt one. `strict`
+ * (validators): an archive file the backend would stand in for with the current manifest
+ * still counts as missing.
  */
-async function archiveFilePresent(remote: RemoteFilesystem, id: string): Promise<boolean | null> {
-  if (!(remote instanceof PosixRemote)) return null;
-  for (const name of archiveNameCandidates(id)) {
-    if (await remote.transport.stat(posix.join(remote.dsgDir, 'archive', name))) return true;
-  }
-  return false;
-}
-
-/** Read and verify one archive, reporting (not throwing) a missing or corrupt one. */
-export async function readArchiveChecked(remote: RemoteFilesystem, id: string): Promise<ArchiveRead> {
+export async function readArchiveChecked(remote: RemoteFilesystem, id: string, opts: { strict?: boolean } = {}): Promise<ArchiveRead> {
   const where = `${remote.location}/.dsg/archive/${id}-sync.json.lz4`;
-  if ((await archiveFilePresent(remote, id)) === false) return { status: 'missing', error: `${where} does not exist.` };
+  // A backend may stand in for the current snapshot's archive; a validator must still see it missing.
+  if (opts.strict && !(await remote.hasArchive(id))) return { status: 'missing', error: `${where} does not exist.` };
   let bytes: Buffer;
   try {
     bytes = await remote.readArchiveBytes(id);
@@ -88,6 +78,11 @@ export async function verifyRemoteContent(remote: RemoteFilesystem, entry: FileE
     return { ok: false, kind: missing ? 'content-missing' : 'content-unreadable', error: `reading ${entry.path} (hash ${entry.hash}) failed: ${message(err)}` };
   }
   if (got.hash !== entry.hash || got.size !== entry.filesize) {
+    // POSIX falls back to the tree for repositories without objects/: there a mismatch means
+    // this version was never kept, not that stored bytes changed.
+    if (!(await remote.hasStoredContent(entry.hash))) {
+      return { ok: false, kind: 'content-missing', error: `no stored copy of the version with hash ${entry.hash} (${remote.location}/${entry.path} holds other content, hash ${got.hash})` };
+    }
     return {
       ok: false,
       kind: 'content-mismatch',

@@ -31,6 +31,10 @@ export interface RemoteFilesystem extends LockStore {
   readSyncMessages(): Promise<SyncMessages>;
   /** The archived manifest of one snapshot (verified). */
   readArchive(snapshotId: string): Promise<Manifest>;
+  /** True when the archive file of a snapshot is stored (readArchiveBytes may stand in for the current one). */
+  hasArchive(snapshotId: string): Promise<boolean>;
+  /** True when content with this hash is stored as history (not only as a file in the data tree). */
+  hasStoredContent(hash: string): Promise<boolean>;
   /** Raw bytes of an archived manifest, for copying to clients. */
   readArchiveBytes(snapshotId: string): Promise<Buffer>;
   /** The content of a file entry of any snapshot, as a stream. */

@@ -127,6 +127,15 @@ export class PosixRemote implements RemoteFilesystem {
     return null;
   }
 
+  async hasArchive(snapshotId: string): Promise<boolean> {
+    for (const name of archiveNameCandidates(snapshotId)) if (await this.transport.stat(this.p('archive', name))) return true;
+    return false;
+  }
+
+  async hasStoredContent(hash: string): Promise<boolean> {
+    return (await this.transport.stat(this.objectPath(hash))) !== null;
+  }
+
   async readArchiveBytes(snapshotId: string): Promise<Buffer> {
     const found = await this.findArchive(snapshotId);
     if (found) return found.data;
