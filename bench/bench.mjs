@@ -12,7 +12,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
-  closeSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statfsSync,
+  closeSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statfsSync, statSync,
   writeFileSync, writeSync,
 } from 'node:fs';
 import { cpus, loadavg, totalmem, release } from 'node:os';
@@ -557,7 +557,7 @@ async function main() {
     cleanup();
     process.exit(1);
   }
-  env.dsgBuild = `${probe.stdout.trim()}, dist/ built ${new Date(statfsSync && Number(spawnSync('stat', ['-c', '%Y', BUILT_DSG], { encoding: 'utf8' }).stdout) * 1000).toISOString()}`;
+  env.dsgBuild = `--version ${probe.stdout.trim()}, dist/ built ${statSync(BUILT_DSG).mtime.toISOString()}`;
   env.nproc = firstLine('nproc', []);
   env.loadStart = loadavg().map((x) => x.toFixed(2)).join(' ');
   env.fstype = firstLine('stat', ['-f', '-c', '%T', state.runDir]);

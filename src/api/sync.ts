@@ -6,6 +6,9 @@
  *   const r = await sync({ cwd: '/data/myproject', message: 'new survey wave' });
  *   console.log(r.snapshot ?? 'no new snapshot', r.uploaded.length, r.downloaded.length);
  */
+import { join } from 'node:path';
+import { DsgError } from '../errors/DsgError.js';
+import { CONFLICTS_FILE, parseConflictsFile, readConflictsFile, removeConflictsFile, type ConflictChoice } from '../sync/conflictsFile.js';
 import { Transaction, type SyncResult } from '../transaction/Transaction.js';
 import { normalizeInvalidPaths, type Rename } from './normalize.js';
 import { withProject, type CommonOptions, type Project } from './project.js';
@@ -15,6 +18,8 @@ export interface SyncOptions extends CommonOptions {
   dryRun?: boolean;
   force?: boolean;
   normalize?: boolean;
+  /** Apply the choices the user edited in conflicts.txt. */
+  continue?: boolean;
   /** Seconds to wait for another writer's lock. */
   wait?: number;
   onNotice?: (message: string) => void;
@@ -29,8 +34,23 @@ export async function runTransaction(project: Project, kind: 'sync' | 'init' | '
     const pre = await project.client.scan(project.rules, project.user.user_id, undefined);
     renamed = normalizeInvalidPaths(project.root, pre.invalid);
   }
-  const tx = new Transaction({ client: project.client, remote: project.remote(), rules: project.rules, user: project.user.user_id, progress: opts.progress, onNotice: opts.onNotice });
-  const result = await tx.run({ kind, message: opts.message, dryRun: opts.dryRun, force: opts.force, waitSeconds: opts.wait });
+  let choices: Map<string, ConflictChoice> | undefined;
+  if (opts.continue) {
+    const text = readConflictsFile(project.root);
+    if (text === null) throw new DsgError('NO_CONFLICTS_FILE', `There is no ${CONFLICTS_FILE} in ${project.root}, so there is nothing to continue. Run "dsg sync".`);
+    choices = parseConflictsFile(text, join(project.root, CONFLICTS_FILE));
+  }
+  const tx = new Transaction({
+    client: project.client,
+    remote: project.remote(),
+    rules: project.rules,
+    user: project.user.user_id,
+    progress: opts.progress,
+    onNotice: opts.onNotice,
+    backupOnConflict: project.user.backup_on_conflict,
+  });
+  const result = await tx.run({ kind, message: opts.message, dryRun: opts.dryRun, force: opts.force, waitSeconds: opts.wait, choices });
+  if (choices && !opts.dryRun) removeConflictsFile(project.root);
   return { ...result, renamed };
 }
 

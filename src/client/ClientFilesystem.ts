@@ -20,6 +20,7 @@ import {
   mkdirSync,
   readdirSync,
   readFileSync,
+  readlinkSync,
   renameSync,
   rmdirSync,
   rmSync,
@@ -34,7 +35,7 @@ import { DsgError } from '../errors/DsgError.js';
 import { TransferError } from '../errors/TransferError.js';
 import { archiveFileName, archiveNameCandidates } from '../manifest/archive.js';
 import { parseManifest, serializeManifest } from '../manifest/codec.js';
-import { IO_CHUNK, StreamingHash } from '../manifest/hash.js';
+import { chunkSizeFor, StreamingHash } from '../manifest/hash.js';
 import { emptySyncMessages, parseSyncMessages, serializeSyncMessages, type SyncMessages } from '../manifest/syncMessages.js';
 import { parseManifestTime } from '../manifest/time.js';
 import type { Entry, FileEntry, Manifest } from '../manifest/types.js';
@@ -42,6 +43,7 @@ import { scanWorkingCopy, type ScanResult } from '../scan/scanner.js';
 import type { TrackingRules } from '../scan/rules.js';
 import { StatCache, type StatRow } from '../scan/statCache.js';
 import { atomicWriteFile } from './atomicWrite.js';
+import { syncFilesystem } from '../platform/syncFilesystem.js';
 
 export class ClientFilesystem {
   readonly dsgDir: string;
@@ -101,8 +103,8 @@ export class ClientFilesystem {
 
   // ---- transfers ----
 
-  openForUpload(relPath: string): Readable {
-    return createReadStream(this.abs(relPath), { highWaterMark: IO_CHUNK });
+  openForUpload(relPath: string, size?: number): Readable {
+    return createReadStream(this.abs(relPath), { highWaterMark: chunkSizeFor(size) });
   }
 
   stagedPath(txId: string, hash: string): string {
@@ -125,7 +127,7 @@ export class ClientFilesystem {
         while (off < chunk.length) off += (await fh.write(chunk, off, chunk.length - off)).bytesWritten;
         onBytes?.(chunk.length);
       }
-      await fh.sync();
+      // Not fsynced one by one: the transaction flushes once before its client commit.
     } catch (err) {
       await fh.close();
       rmSync(tmp, { force: true });
@@ -189,6 +191,15 @@ export class ClientFilesystem {
     }
   }
 
+  /** Copy a file (or link) to its conflict backup name; the backup is never tracked. */
+  backupFile(relPath: string, backupRelPath: string): void {
+    const from = this.abs(relPath);
+    const to = this.abs(backupRelPath);
+    rmSync(to, { force: true });
+    if (lstatSync(from).isSymbolicLink()) symlinkSync(readlinkSync(from), to);
+    else copyFileSync(from, to);
+  }
+
   deleteLocal(relPath: string): void {
     try {
       unlinkSync(this.abs(relPath));
@@ -237,6 +248,11 @@ export class ClientFilesystem {
   removeStaging(txId: string): void {
     rmSync(this.p('staging', txId), { recursive: true, force: true });
     for (const f of safeReaddir(this.p('tmp'))) if (f.startsWith(`${txId}-`)) rmSync(this.p('tmp', f), { force: true });
+  }
+
+  /** Make everything written under .dsg/ durable (one syncfs instead of an fsync per file). */
+  async flush(): Promise<void> {
+    await syncFilesystem(this.dsgDir);
   }
 
   ensureDsgDir(): void {

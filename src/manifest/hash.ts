@@ -32,6 +32,15 @@ export class StreamingHash {
 /** 1 MiB reads: large enough that syscall overhead vanishes, small enough for constant memory. */
 export const IO_CHUNK = 1 << 20;
 
+/**
+ * Read buffer for a file of `size` bytes: no larger than the file (a 1 MiB buffer for each of
+ * 100,000 small files is gigabytes of garbage), no smaller than 64 KiB.
+ */
+export function chunkSizeFor(size: number | undefined): number {
+  if (size === undefined) return IO_CHUNK;
+  return Math.min(IO_CHUNK, Math.max(64 << 10, size + 1));
+}
+
 /** Hash a file's content; `onBytes` reports progress. */
 export async function hashFile(file: string, onBytes?: (n: number) => void): Promise<{ hash: string; size: number }> {
   const h = new StreamingHash();

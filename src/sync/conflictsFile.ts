@@ -3,8 +3,10 @@
  * choices, most likely first. The user keeps one choice line per file and runs
  * `dsg sync --continue`.
  */
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { atomicWriteFile } from '../client/atomicWrite.js';
+import { SyncBlockedError } from '../errors/SyncBlockedError.js';
 import type { PlanRow } from './plan.js';
 import { STATE_DESCRIPTION, type SyncState } from './states.js';
 
@@ -42,13 +44,64 @@ export function renderConflictsFile(rows: PlanRow[]): string {
   ];
   for (const row of rows) {
     lines.push(`# File: ${row.path}`, `# Conflict: ${STATE_DESCRIPTION[row.state]}`);
-    for (const c of choicesFor(row.state)) lines.push(`_${c} ${row.path}  # ${CHOICE_TEXT[c]}`);
+    for (const c of choicesFor(row.state)) lines.push(`_${c}  ${CHOICE_TEXT[c]}`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** Remove a conflicts.txt whose conflicts are gone; true when there was one. */
+export function removeConflictsFile(root: string): boolean {
+  const file = join(root, CONFLICTS_FILE);
+  if (!existsSync(file)) return false;
+  rmSync(file, { force: true });
+  return true;
+}
+
+export function readConflictsFile(root: string): string | null {
+  const file = join(root, CONFLICTS_FILE);
+  return existsSync(file) ? readFileSync(file, 'utf8') : null;
 }
 
 export function writeConflictsFile(root: string, rows: PlanRow[]): string {
   const file = join(root, CONFLICTS_FILE);
   atomicWriteFile(file, renderConflictsFile(rows));
   return file;
+}
+
+/**
+ * Read the user's edited conflicts.txt: for each `# File:` block exactly one choice line
+ * (`_R`, `R`, `_L`, … followed by anything). Every mistake is an error naming the line.
+ */
+export function parseConflictsFile(text: string, label = CONFLICTS_FILE): Map<string, ConflictChoice> {
+  const choices = new Map<string, ConflictChoice>();
+  let current: { path: string; line: number } | null = null;
+  const bad = (line: number, why: string): never => {
+    throw new SyncBlockedError('CONFLICTS_FILE_INVALID', `${label} line ${line}: ${why}. Keep exactly one of the _R / _L / _C lines under each "# File:" line, then run "dsg sync --continue" again.`);
+  };
+  const finish = (): void => {
+    if (current && !choices.has(current.path)) bad(current.line, `no choice left for ${current.path}`);
+  };
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const n = i + 1;
+    const line = raw.trim();
+    if (line === '') return;
+    const file = /^#\s*File:\s*(.*)$/.exec(line);
+    if (file) {
+      finish();
+      const path = file[1].trim();
+      if (path === '') bad(n, 'a "# File:" line without a path');
+      if (choices.has(path)) bad(n, `${path} is listed twice`);
+      current = { path, line: n };
+      return;
+    }
+    if (line.startsWith('#')) return;
+    const m = /^_?([RLC])(?:\s|$)/i.exec(line);
+    if (!m) bad(n, `"${raw}" is not a choice (expected _R, _L or _C)`);
+    if (!current) bad(n, 'a choice before any "# File:" line');
+    const cur = current as unknown as { path: string; line: number };
+    if (choices.has(cur.path)) bad(n, `more than one choice left for ${cur.path}`);
+    choices.set(cur.path, m![1].toUpperCase() as ConflictChoice);
+  });
+  finish();
+  return choices;
 }

@@ -22,13 +22,16 @@ import { requireSnapshot } from '../remote/requireSnapshot.js';
 import type { ScanResult } from '../scan/scanner.js';
 import type { TrackingRules } from '../scan/rules.js';
 import { checkSafetyRails, planBytes, planSync, type PlanRow, type SyncPlan } from '../sync/plan.js';
-import { writeConflictsFile } from '../sync/conflictsFile.js';
+import { CONFLICTS_FILE, removeConflictsFile, writeConflictsFile, type ConflictChoice } from '../sync/conflictsFile.js';
+import { resolveConflicts, type ResolvedPlan } from '../sync/resolve.js';
+import { DsgError } from '../errors/DsgError.js';
 import { removeJournal, writeJournal, type ClientJournal, type LocalChange } from './journal.js';
 import { preStateOf } from './clientCommit.js';
 import { finishClientCommit, recoverClient } from './recovery.js';
 import { acquireLock, type HeldLock } from './lock.js';
 import { lockWorkingCopy } from '../client/workingCopyLock.js';
 import { explainIoError } from './ioErrors.js';
+import { forEachLimited, TRANSFER_CONCURRENCY } from './pool.js';
 import { silentProgress, type Progress } from './progress.js';
 import { reachStep } from './steps.js';
 
@@ -43,6 +46,14 @@ export interface TransactionContext {
   progress?: Progress;
   /** Messages while waiting (who holds the lock); the CLI prints them to stderr. */
   onNotice?: (message: string) => void;
+  /** Back up local files a conflict resolution overwrites (user config backup_on_conflict). */
+  backupOnConflict?: boolean;
+}
+
+/** `YYYYMMDDTHHMMSS±HHMM` of now, for conflict backup names (SPEC §2.6). */
+function backupStamp(): string {
+  const t = nowLosAngeles(); // 2025-06-13T10:19:19-07:00
+  return `${t.slice(0, 10).replace(/-/g, '')}T${t.slice(11, 19).replace(/:/g, '')}${t.slice(19).replace(':', '')}`;
 }
 
 export interface TransactionOptions {
@@ -52,6 +63,8 @@ export interface TransactionOptions {
   force?: boolean;
   /** How long to wait for another writer's lock (default 300 s). */
   waitSeconds?: number;
+  /** `sync --continue`: the user's choice for each conflicted path. */
+  choices?: Map<string, ConflictChoice>;
 }
 
 export const DEFAULT_WAIT_SECONDS = 300;
@@ -138,7 +151,9 @@ export class Transaction {
 
     const R = remoteManifest?.entries ?? new Map<string, Entry>();
     const C = cache?.entries ?? new Map<string, Entry>();
-    const plan = planSync(scan.entries, C, R);
+    let plan: SyncPlan = planSync(scan.entries, C, R);
+    const hadConflicts = plan.conflicts.length > 0;
+    if (opts.choices && hadConflicts) plan = resolveConflicts(plan, opts.choices);
     if (opts.kind === 'clone') {
       // A clone never writes to the remote: local-only files simply stay local.
       plan.upload = [];
@@ -147,6 +162,7 @@ export class Transaction {
     }
     const cacheIsCurrent = cache !== null && remoteManifest !== null && cache.metadata.snapshot_hash === remoteManifest.metadata.snapshot_hash;
     if (plan.conflicts.length > 0 && !opts.dryRun) writeConflictsFile(client.root, plan.conflicts);
+    if (!hadConflicts && !opts.dryRun && removeConflictsFile(client.root)) this.ctx.onNotice?.(`${CONFLICTS_FILE} removed: no conflicts remain`);
     checkSafetyRails({ plan, localCount: scan.entries.size, cacheCount: C.size, remoteCount: R.size, force: opts.force ?? false });
     reachStep('plan-made');
 
@@ -181,10 +197,15 @@ export class Transaction {
   private async execute(plan: SyncPlan, scan: ScanResult, base: Manifest | null, opts: TransactionOptions, result: SyncResult, fence: () => Promise<void>): Promise<void> {
     const { client, remote } = this.ctx;
     const txId = this.txId;
-    const changes: LocalChange[] = [
-      ...plan.deleteLocal.map((path) => ({ path, pre: preStateOf(scan.entries.get(path), scan.statRows.get(path)), target: null })),
-      ...plan.download.map((e) => ({ path: e.path, pre: preStateOf(scan.entries.get(e.path), scan.statRows.get(e.path)), target: e })),
-    ];
+    const backups = new Set(this.ctx.backupOnConflict === false ? [] : ((plan as Partial<ResolvedPlan>).backups ?? []));
+    const stamp = backupStamp();
+    const change = (path: string, target: Entry | null): LocalChange => ({
+      path,
+      pre: preStateOf(scan.entries.get(path), scan.statRows.get(path)),
+      target,
+      ...(backups.has(path) ? { backup: `${path}~${stamp}~` } : {}),
+    });
+    const changes: LocalChange[] = [...plan.deleteLocal.map((path) => change(path, null)), ...plan.download.map((e) => change(e.path, e))];
     const journal: ClientJournal = {
       tx_id: txId,
       phase: 'begun',
@@ -206,7 +227,7 @@ export class Transaction {
       if (plan.changesRemote) {
         remoteTx = await remote.begin(txId, base, fence);
         reachStep('remote-staging-begun');
-        await this.upload(remoteTx, plan.upload);
+        await this.upload(remoteTx, plan.upload, (plan as Partial<ResolvedPlan>).fromHistory);
       }
       await this.download(txId, plan.download);
       if (remoteTx) {
@@ -257,17 +278,22 @@ export class Transaction {
     client.saveStatCache(this.statRowsAfter(scan, plan, result.keptLocal));
   }
 
-  private async upload(tx: RemoteTransaction, entries: Entry[]): Promise<void> {
+  private async upload(tx: RemoteTransaction, entries: Entry[], fromHistory: Set<string> = new Set()): Promise<void> {
     const files = uniqueByHash(entries);
     this.progress.phase('upload', files.length, planBytes(files));
     reachStep('upload-started');
-    for (const e of files) {
-      if (!(await tx.hasContent(e))) {
-        await tx.putContent(e, this.ctx.client.openForUpload(e.path), (n) => this.progress.bytes(n));
+    await forEachLimited(files, TRANSFER_CONCURRENCY, async (e) => {
+      if (fromHistory.has(e.path)) {
+        // The cached version is restored from the repository's history: nothing to send.
+        if (!(await tx.hasContent(e))) {
+          throw new DsgError('HISTORY_CONTENT_MISSING', `The cached version of ${e.path} (hash ${e.hash}) is not stored in the repository, so _C cannot restore it. Choose _R or _L for it in ${CONFLICTS_FILE}.`);
+        }
+      } else if (!(await tx.hasContent(e))) {
+        await tx.putContent(e, this.ctx.client.openForUpload(e.path, e.filesize), (n) => this.progress.bytes(n));
       }
       this.progress.fileDone();
       reachStep('upload-file-done');
-    }
+    });
     this.progress.end();
     reachStep('uploads-done');
   }
@@ -275,11 +301,13 @@ export class Transaction {
   private async download(txId: string, entries: Entry[]): Promise<void> {
     const files = uniqueByHash(entries);
     this.progress.phase('download', files.length, planBytes(files));
-    for (const e of files) {
+    await forEachLimited(files, TRANSFER_CONCURRENCY, async (e) => {
       await this.ctx.client.stageDownload(txId, e, await this.ctx.remote.openContent(e), (n) => this.progress.bytes(n));
       this.progress.fileDone();
       reachStep('download-file-done');
-    }
+    });
+    // Staged downloads must be on disk before the journal can say "committed".
+    if (files.length > 0) await this.ctx.client.flush();
     this.progress.end();
     reachStep('downloads-done');
   }

@@ -62,6 +62,7 @@ export async function applyLocalChanges(client: ClientFilesystem, remote: Remote
       reachStep('client-deleted');
     }
     if (matchesPre(client, c.path, c.pre)) {
+      if (c.backup && c.pre.kind !== 'absent') client.backupFile(c.path, c.backup);
       if (c.target === null) client.deleteLocal(c.path);
       else {
         if (c.target.type === 'file' && !client.hasStaged(txId, c.target.hash)) {

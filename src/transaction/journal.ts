@@ -24,6 +24,8 @@ export interface LocalChange {
   pre: PreState;
   /** The entry to put in place, or null to delete the path. */
   target: Entry | null;
+  /** Conflict resolution: copy what is there to this backup path first (SPEC §2.6). */
+  backup?: string;
 }
 
 export interface KeptPath {

@@ -7,8 +7,9 @@
  * - report "does not exist" as a `null`/`false` result (stat, readFile) or by ignoring it
  *   (unlink, rmrf), never as an exception; every other failure is an exception whose message
  *   names the path and the cause (permission denied, no space, connection lost …);
- * - make `writeFile` and `writeStream` durable before resolving (data fsynced), and `rename`
- *   atomic (POSIX rename semantics: replaces the target in one step);
+ * - make `writeFile` durable before resolving (data fsynced), and `writeStream` too unless
+ *   asked not to (then `flush` must make it durable later), and `rename` atomic (POSIX rename
+ *   semantics: replaces the target in one step);
  * - stream in constant memory: `writeStream` consumes its source chunk by chunk;
  * - pass `exec` arguments as an argv array, never through a shell (no quoting bugs possible).
  */
@@ -42,9 +43,12 @@ export interface Transport {
   /** Create `path` with `data` only if it does not exist (O_EXCL): true when created, false when it existed. */
   createExclusive(path: string, data: string | Uint8Array): Promise<boolean>;
   /** A stream of the file's bytes; errors (including "not found") surface on the stream. */
-  createReadStream(path: string): Readable;
-  /** Write all chunks of `source` to `path` (created or truncated), then fsync. */
-  writeStream(path: string, source: AsyncIterable<Uint8Array>): Promise<void>;
+  /** `sizeHint`: the expected size, so small files get small read buffers. */
+  createReadStream(path: string, sizeHint?: number): Readable;
+  /** Write all chunks of `source` to `path` (created or truncated), then fsync unless `durable` is false. */
+  writeStream(path: string, source: AsyncIterable<Uint8Array>, opts?: { durable?: boolean }): Promise<void>;
+  /** Make everything written to the file system holding `path` durable (one syncfs for many files). */
+  flush(path: string): Promise<void>;
   rename(from: string, to: string): Promise<void>;
   /** Hard link; fails with an error whose `code` is 'EEXIST' when newPath exists, 'EXDEV'/'EPERM' when unsupported. */
   link(existing: string, newPath: string): Promise<void>;

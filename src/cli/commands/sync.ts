@@ -45,12 +45,9 @@ export function registerSync(program: Command): void {
     .option('--wait <seconds>', "how long to wait for another writer's lock", '300')
     .action(
       action(async ({ out, progress }, opts: { message?: string; dryRun?: boolean; continue?: boolean; normalize?: boolean; force?: boolean; wait: string }) => {
-        if (opts.continue) {
-          throw new DsgError('NOT_IMPLEMENTED', 'sync --continue is not implemented in this version yet; resolve conflicts by hand (edit or remove the files) and run "dsg sync".');
-        }
         const wait = Number(opts.wait);
         if (!Number.isFinite(wait) || wait < 0) throw new DsgError('USAGE', `sync: --wait takes a number of seconds, not "${opts.wait}".`, { exitCode: 2 });
-        const r = await sync({ message: opts.message, dryRun: opts.dryRun, force: opts.force, normalize: opts.normalize, progress, wait, onNotice: (m) => out.warn(m) });
+        const r = await sync({ continue: opts.continue, message: opts.message, dryRun: opts.dryRun, force: opts.force, normalize: opts.normalize, progress, wait, onNotice: (m) => out.warn(m) });
         out.result(r);
         printTransaction(out, r);
       }),

@@ -31,6 +31,7 @@ import type { RemoteFilesystem, RemoteRecovery, RemoteTransaction } from '../Rem
 import { consistentHistory } from '../history.js';
 import type { LockRecord } from '../lockRecord.js';
 import { reachStep } from '../../transaction/steps.js';
+import { forEachLimited, TRANSFER_CONCURRENCY } from '../../transaction/pool.js';
 
 /** What the roll-forward after the commit point must do to the data tree; stored in journal.json. */
 interface TreeChanges {
@@ -153,11 +154,11 @@ export class PosixRemote implements RemoteFilesystem {
 
   async openContent(entry: FileEntry): Promise<Readable> {
     const obj = this.objectPath(entry.hash);
-    if (await this.transport.stat(obj)) return this.transport.createReadStream(obj);
+    if (await this.transport.stat(obj)) return this.transport.createReadStream(obj, entry.filesize);
     // Repositories written by the old tool: content only in the tree (the caller verifies the hash).
     const inTree = join(this.root, entry.path);
     const st = await this.transport.stat(inTree);
-    if (st?.type === 'file') return this.transport.createReadStream(inTree);
+    if (st?.type === 'file') return this.transport.createReadStream(inTree, entry.filesize);
     throw new RemoteError(`The content of ${entry.path} (hash ${entry.hash}) is missing from ${this.location}. Run "dsg validate-snapshot --deep" to see what else is missing.`, {
       code: 'REMOTE_CONTENT_MISSING',
     });
@@ -276,10 +277,11 @@ export class PosixRemote implements RemoteFilesystem {
       await this.pruneEmptyParents(path);
     }
     reachStep('remote-rollforward-metadata');
-    for (const item of journal.changes.place) {
-      await this.placeInTree(item, journal.tx_id);
+    const knownDirs = new Set<string>();
+    await forEachLimited(journal.changes.place, TRANSFER_CONCURRENCY, async (item) => {
+      await this.placeInTree(item, journal.tx_id, knownDirs);
       reachStep('remote-rollforward-file');
-    }
+    });
     await t.rmrf(stagingDir);
   }
 
@@ -290,24 +292,26 @@ export class PosixRemote implements RemoteFilesystem {
   }
 
   /** Refuse to write through a symlinked directory in the tree (it could point anywhere). */
-  private async ensureParentDir(path: string): Promise<void> {
+  private async ensureParentDir(path: string, knownDirs: Set<string>): Promise<void> {
     let dir = this.root;
     const parts = path.split('/').slice(0, -1);
     for (const c of parts) {
       dir = join(dir, c);
+      if (knownDirs.has(dir)) continue;
       const st = await this.transport.stat(dir);
       if (st === null) {
         await this.transport.mkdirp(dir);
       } else if (st.type !== 'directory') {
         throw new RemoteError(`Cannot place ${path} in ${this.location}: ${dir} is a ${st.type}, not a directory.`);
       }
+      knownDirs.add(dir);
     }
   }
 
-  private async placeInTree(item: TreeChanges['place'][number], txId: string): Promise<void> {
+  private async placeInTree(item: TreeChanges['place'][number], txId: string, knownDirs: Set<string>): Promise<void> {
     const t = this.transport;
     const target = join(this.root, item.path);
-    await this.ensureParentDir(item.path);
+    await this.ensureParentDir(item.path, knownDirs);
     const tmp = `${target}.dsg-${txId}.tmp`;
     await t.unlink(tmp);
     if ('link' in item) {
@@ -322,9 +326,15 @@ export class PosixRemote implements RemoteFilesystem {
         await t.writeStream(tmp, t.createReadStream(obj));
       }
     }
-    const existing = await t.stat(target);
-    if (existing?.type === 'directory') await t.rmdirIfEmpty(target);
-    await t.rename(tmp, target);
+    try {
+      await t.rename(tmp, target);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'EISDIR' && code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err;
+      // A folder stands where the file goes; its files were deleted first, so it is empty.
+      await t.rmdirIfEmpty(target);
+      await t.rename(tmp, target);
+    }
     // rename() of two links to the same inode does nothing (POSIX): a retried placement
     // would leave its temp link behind.
     await t.unlink(tmp);
@@ -337,6 +347,7 @@ export class PosixRemote implements RemoteFilesystem {
 
 class PosixTransaction implements RemoteTransaction {
   private changes: TreeChanges = { delete: [], place: [] };
+  private readonly objectDirs = new Set<string>();
   private journal: RemoteJournal | null = null;
 
   constructor(
@@ -363,7 +374,8 @@ class PosixTransaction implements RemoteTransaction {
       }
     }
     try {
-      await t.writeStream(tmp, hashing());
+      // Not fsynced one by one: stageSnapshot flushes the file system once before the commit point.
+      await t.writeStream(tmp, hashing(), { durable: false });
     } catch (err) {
       await t.unlink(tmp).catch(() => undefined);
       throw new TransferError(`Uploading ${entry.path} to ${this.repo.location} failed: ${describeIoError(err)}`, { cause: err });
@@ -376,7 +388,11 @@ class PosixTransaction implements RemoteTransaction {
       );
     }
     const obj = this.repo.objectPath(entry.hash);
-    await t.mkdirp(posix.dirname(obj));
+    const dir = posix.dirname(obj);
+    if (!this.objectDirs.has(dir)) {
+      await t.mkdirp(dir);
+      this.objectDirs.add(dir);
+    }
     await t.rename(tmp, obj);
   }
 
@@ -388,7 +404,7 @@ class PosixTransaction implements RemoteTransaction {
     if (await t.stat(obj)) return;
     const inTree = join(this.repo.root, old.path);
     if ((await t.stat(inTree))?.type !== 'file') return;
-    await this.putContent(old, t.createReadStream(inTree)).catch(() => undefined);
+    await this.putContent(old, t.createReadStream(inTree, old.filesize)).catch(() => undefined);
   }
 
   async stageSnapshot(manifest: Manifest, syncMessages: SyncMessages): Promise<void> {
@@ -409,6 +425,8 @@ class PosixTransaction implements RemoteTransaction {
       } else changes.place.push({ path, link: e.reference });
     }
     this.changes = changes;
+    // Uploaded content must be on disk before anything can refer to it.
+    await t.flush(this.repo.root);
     const meta = manifest.metadata;
     await t.writeFile(join(this.staging, archiveFileName(meta.snapshot_id)), compressArchive(serializeManifest(manifest)));
     await t.writeFile(join(this.staging, 'sync-messages.json'), serializeSyncMessages(syncMessages));

@@ -4,7 +4,8 @@
 import { spawn } from 'node:child_process';
 import { createReadStream, promises as fsp } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { IO_CHUNK } from '../../manifest/hash.js';
+import { chunkSizeFor } from '../../manifest/hash.js';
+import { syncFilesystem } from '../../platform/syncFilesystem.js';
 import type { DirEntry, ExecResult, RemoteStat, Transport } from '../Transport.js';
 
 function isNotFound(err: unknown): boolean {
@@ -65,18 +66,22 @@ export class LocalTransport implements Transport {
     return true;
   }
 
-  createReadStream(path: string): Readable {
-    return createReadStream(path, { highWaterMark: IO_CHUNK });
+  createReadStream(path: string, sizeHint?: number): Readable {
+    return createReadStream(path, { highWaterMark: chunkSizeFor(sizeHint) });
   }
 
-  async writeStream(path: string, source: AsyncIterable<Uint8Array>): Promise<void> {
+  async flush(path: string): Promise<void> {
+    await syncFilesystem(path);
+  }
+
+  async writeStream(path: string, source: AsyncIterable<Uint8Array>, opts: { durable?: boolean } = {}): Promise<void> {
     const fh = await fsp.open(path, 'w');
     try {
       for await (const chunk of source) {
         let off = 0;
         while (off < chunk.length) off += (await fh.write(chunk, off, chunk.length - off)).bytesWritten;
       }
-      await fh.sync();
+      if (opts.durable !== false) await fh.sync();
     } finally {
       await fh.close();
     }

@@ -1,0 +1,67 @@
+/**
+ * Turning the user's conflict choices into a plan (SPEC §4, `sync --continue`). Pure.
+ *
+ * R: the remote version wins (download it, or delete the local file when the remote deleted it).
+ * L: the local version wins (upload it, or delete the remote file when it was deleted locally).
+ * C: the cached version (the last synced one) is restored on both sides; its content comes
+ *    from the repository's history, so nothing is uploaded.
+ * Local files about to be overwritten or deleted are listed in `backups`.
+ */
+import { SyncBlockedError } from '../errors/SyncBlockedError.js';
+import { comparePaths } from '../manifest/codec.js';
+import type { Entry } from '../manifest/types.js';
+import { choicesFor, type ConflictChoice } from './conflictsFile.js';
+import type { SyncPlan } from './plan.js';
+
+export interface ResolvedPlan extends SyncPlan {
+  /** Local paths whose current content must be backed up before it is overwritten or deleted. */
+  backups: string[];
+  /** Uploads whose content must already be stored in the repository (choice C). */
+  fromHistory: Set<string>;
+}
+
+export function resolveConflicts(plan: SyncPlan, choices: Map<string, ConflictChoice>): ResolvedPlan {
+  const conflicted = new Set(plan.conflicts.map((r) => r.path));
+  const unknown = [...choices.keys()].filter((p) => !conflicted.has(p));
+  const missing = [...conflicted].filter((p) => !choices.has(p));
+  if (unknown.length > 0 || missing.length > 0) {
+    throw new SyncBlockedError(
+      'CONFLICTS_CHANGED',
+      'conflicts.txt does not match the current conflicts' +
+        (unknown.length ? `; it names paths that are not in conflict: ${unknown.join(', ')}` : '') +
+        (missing.length ? `; it lacks: ${missing.join(', ')}` : '') +
+        '. Run "dsg sync" to write a fresh conflicts.txt.',
+      { unknown, missing },
+    );
+  }
+  const out: ResolvedPlan = { ...plan, upload: [...plan.upload], download: [...plan.download], deleteRemote: [...plan.deleteRemote], deleteLocal: [...plan.deleteLocal], result: new Map(plan.result), conflicts: [], backups: [], fromHistory: new Set() };
+  for (const row of plan.conflicts) {
+    const choice = choices.get(row.path)!;
+    if (!choicesFor(row.state).includes(choice)) {
+      throw new SyncBlockedError('CONFLICTS_FILE_INVALID', `conflicts.txt: _${choice} is not a choice for ${row.path} (${choicesFor(row.state).map((c) => `_${c}`).join(', ')} are).`);
+    }
+    const winner: Entry | undefined = choice === 'R' ? row.remote : choice === 'L' ? row.local : row.cache;
+    const setResult = (e: Entry | undefined): void => {
+      if (e) out.result.set(row.path, e);
+      else out.result.delete(row.path);
+    };
+    setResult(winner);
+    // Remote side: make it hold `winner`.
+    if (choice !== 'R') {
+      if (winner) {
+        out.upload.push(winner);
+        if (choice === 'C') out.fromHistory.add(row.path);
+      } else if (row.remote) out.deleteRemote.push(row.path);
+    }
+    // Local side: make it hold `winner`, backing up what is there.
+    if (choice !== 'L') {
+      if (winner) out.download.push(winner);
+      else if (row.local) out.deleteLocal.push(row.path);
+      if (row.local) out.backups.push(row.path);
+    }
+  }
+  out.result = new Map([...out.result].sort(([a], [b]) => comparePaths(a, b)));
+  out.changesRemote = out.upload.length > 0 || out.deleteRemote.length > 0;
+  out.empty = false;
+  return out;
+}
