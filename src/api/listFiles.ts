@@ -26,7 +26,7 @@ export async function listFiles(opts: ListFilesOptions = {}): Promise<ListFilesR
   return withProject(opts, async (project) => {
     const cache = project.client.readCache();
     const scan = await project.client.scan(project.rules, project.user.user_id, cache?.entries);
-    project.client.saveStatCache(scan.statRows);
+    project.client.refreshStatCache(scan);
     const prefix = opts.path ? opts.path.replace(/^\.\//, '').replace(/\/+$/, '') : '';
     const under = (p: string): boolean => prefix === '' || p === prefix || p.startsWith(`${prefix}/`);
     const files = [...scan.entries.values()].filter((e) => under(e.path)).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));

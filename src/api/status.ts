@@ -47,7 +47,7 @@ export async function status(opts: CommonOptions = {}): Promise<StatusResult> {
     const remote = await requireSnapshot(project.remote());
     const cache = project.client.readCache();
     const scan = await project.client.scan(project.rules, project.user.user_id, cache?.entries);
-    project.client.saveStatCache(scan.statRows);
+    project.client.refreshStatCache(scan);
     const plan = planSync(scan.entries, cache?.entries ?? new Map(), remote.entries ?? new Map());
     const out: StatusResult = {
       snapshot: remote.metadata.snapshot_id ?? null,

@@ -101,6 +101,11 @@ export class ClientFilesystem {
     StatCache.save(this.p('stat-cache.json'), rows);
   }
 
+  /** After a read-only scan: rewrite the stat cache only when it learned something. */
+  refreshStatCache(scan: ScanResult): void {
+    if (scan.statCacheStale) this.saveStatCache(scan.statRows);
+  }
+
   // ---- transfers ----
 
   openForUpload(relPath: string, size?: number): Readable {

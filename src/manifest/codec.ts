@@ -98,9 +98,16 @@ export function serializeManifest(m: Manifest): string {
 
 /** Entries sorted by path in Unicode code point order (how writers order them). */
 export function sortEntries(entries: Iterable<Entry>): Map<string, Entry> {
-  const list = [...entries];
-  list.sort((a, b) => comparePaths(a.path, b.path));
-  return new Map(list.map((e) => [e.path, e]));
+  const byPath = new Map<string, Entry>();
+  for (const e of entries) byPath.set(e.path, e);
+  return new Map(sortPaths([...byPath.keys()]).map((p) => [p, byPath.get(p)!]));
+}
+
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+/** Sort paths by code point, in place; the native sort is that order when no path leaves the BMP. */
+export function sortPaths(paths: string[]): string[] {
+  return paths.some((p) => SURROGATE.test(p)) ? paths.sort(comparePaths) : paths.sort();
 }
 
 /** Code-point order (JS `<` on strings compares UTF-16 units, which differs above U+FFFF). */
@@ -160,13 +167,15 @@ function isObj(v: OrderedJson | undefined): v is Obj {
   return v instanceof Map;
 }
 
-function readEntry(key: string, v: OrderedJson | undefined, label: string): Entry {
+/** One entry, from an ordered Map or (fast path) a plain object. */
+function readEntry(key: string, v: unknown, label: string): Entry {
   const bad = (why: string): never => {
     throw new ManifestError(`${label}: entry ${q(key)} ${why}. The manifest is corrupt or was not written by dsg; restore it from a backup or re-sync.`);
   };
-  if (!isObj(v)) return bad('is not an object');
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return bad('is not an object');
+  const get: (f: string) => unknown = v instanceof Map ? (f) => v.get(f) : (f) => (v as Record<string, unknown>)[f];
   const str = (f: string): string => {
-    const x = v.get(f);
+    const x = get(f);
     if (typeof x !== 'string') return bad(`has no string field "${f}"`);
     return x;
   };
@@ -177,7 +186,7 @@ function readEntry(key: string, v: OrderedJson | undefined, label: string): Entr
   if (why) bad(`path ${why}`);
   const user = str('user');
   if (type === 'file') {
-    const filesize = v.get('filesize');
+    const filesize = get('filesize');
     if (typeof filesize !== 'number' || !Number.isSafeInteger(filesize) || filesize < 0) bad('has an invalid filesize');
     const hash = str('hash');
     if (!HEX16.test(hash)) bad('has an invalid hash');
@@ -259,13 +268,43 @@ function fromPlain(v: unknown): OrderedJson {
   return v as OrderedJson;
 }
 
-/** Parse and verify a manifest. `label` names the file in errors. */
+// The same manifest text is often parsed twice in a row (C and R when in sync): keep the last.
+let lastParsed: { text: string; manifest: Manifest } | null = null;
+
+/**
+ * Parse and verify a manifest. `label` names the file in errors. Callers must treat the
+ * result as immutable (identical texts share one result).
+ */
 export function parseManifest(text: string, label: string): Manifest {
-  const root = parseJsonKeepingOrder(text, label);
-  if (!isObj(root)) throw new ManifestError(`${label}: not a manifest (expected an object with "entries" and "metadata").`);
-  const rawEntries = root.get('entries');
-  if (!isObj(rawEntries)) throw new ManifestError(`${label}: "entries" is missing or not an object.`);
-  const metadata = readMetadata(root.get('metadata'), label);
+  if (lastParsed !== null && lastParsed.text === text) return lastParsed.manifest;
+  const notManifest = (): never => {
+    throw new ManifestError(`${label}: not a manifest (expected an object with "entries" and "metadata").`);
+  };
+  let rawEntries: Iterable<[string, unknown]>;
+  let rawMetadata: OrderedJson | undefined;
+  if (!hasIntegerLikeKey(text)) {
+    // Fast path: no key can be reordered, so the native parser keeps file order.
+    let plain: unknown;
+    try {
+      plain = JSON.parse(text);
+    } catch (err) {
+      throw new ManifestError(`${label}: not valid JSON (${(err as Error).message}). The file is truncated or corrupt.`, { cause: err });
+    }
+    if (plain === null || typeof plain !== 'object' || Array.isArray(plain)) return notManifest();
+    const e = (plain as Record<string, unknown>).entries;
+    if (e === null || typeof e !== 'object' || Array.isArray(e)) throw new ManifestError(`${label}: "entries" is missing or not an object.`);
+    rawEntries = Object.entries(e as Record<string, unknown>);
+    const m = (plain as Record<string, unknown>).metadata;
+    rawMetadata = m === undefined ? undefined : fromPlain(m);
+  } else {
+    const root = parseJsonKeepingOrder(text, label);
+    if (!isObj(root)) return notManifest();
+    const e = root.get('entries');
+    if (!isObj(e)) throw new ManifestError(`${label}: "entries" is missing or not an object.`);
+    rawEntries = e;
+    rawMetadata = root.get('metadata');
+  }
+  const metadata = readMetadata(rawMetadata, label);
   const entries = new Map<string, Entry>();
   for (const [k, v] of rawEntries) entries.set(k, readEntry(k, v, label));
   const nested = findNestedPath(entries.keys());
@@ -277,7 +316,9 @@ export function parseManifest(text: string, label: string): Manifest {
   if (actual !== metadata.entries_hash) {
     throw new ManifestError(`${label}: entries_hash ${metadata.entries_hash} does not match the entries (computed ${actual}); the manifest is corrupt or was edited by hand.`);
   }
-  return { entries, metadata };
+  const manifest = { entries, metadata };
+  lastParsed = { text, manifest };
+  return manifest;
 }
 
 /** A pair [ancestor, descendant] when one path is a parent directory of another, else null. */

@@ -32,6 +32,8 @@ export interface ScanResult {
   statRows: Map<string, StatRow>;
   hashedFiles: number;
   hashedBytes: number;
+  /** False when the stat cache already holds exactly these rows (no need to rewrite it). */
+  statCacheStale: boolean;
 }
 
 export interface ScanOptions {
@@ -123,6 +125,7 @@ export async function scanWorkingCopy(opts: ScanOptions): Promise<ScanResult> {
     statRows: new Map(),
     hashedFiles: 0,
     hashedBytes: 0,
+    statCacheStale: true,
   };
   const files = walk(opts, out);
   const cache = opts.statCache ?? StatCache.empty();
@@ -143,6 +146,7 @@ export async function scanWorkingCopy(opts: ScanOptions): Promise<ScanResult> {
     if (opts.onProgress && (doneFiles & 255) === 0) opts.onProgress(doneFiles, doneBytes);
   }
   opts.onProgress?.(doneFiles, doneBytes);
+  out.statCacheStale = out.hashedFiles > 0 || out.statRows.size !== cache.rowCount;
   out.caseCollisions = findCaseCollisions(out.entries.keys());
   return out;
 }

@@ -42,6 +42,10 @@ export class StatCache {
     }
   }
 
+  get rowCount(): number {
+    return this.rows.size;
+  }
+
   /** The cached hash when the file is provably unchanged, else undefined. */
   lookup(path: string, size: number, mtimeNs: bigint, ino: bigint): string | undefined {
     const r = this.rows.get(path);

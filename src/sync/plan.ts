@@ -3,7 +3,7 @@
  * entries, and the safety rails of SPEC §4. Pure: no I/O.
  */
 import { SyncBlockedError } from '../errors/SyncBlockedError.js';
-import { comparePaths, findNestedPath } from '../manifest/codec.js';
+import { findNestedPath, sortPaths } from '../manifest/codec.js';
 import type { Entry, FileEntry } from '../manifest/types.js';
 import { classifyPath, type SyncAction, type SyncState } from './states.js';
 
@@ -35,7 +35,7 @@ export interface SyncPlan {
 
 export function planSync(l: Map<string, Entry>, c: Map<string, Entry>, r: Map<string, Entry>): SyncPlan {
   const paths = new Set<string>([...l.keys(), ...c.keys(), ...r.keys()]);
-  const sorted = [...paths].sort(comparePaths);
+  const sorted = sortPaths([...paths]);
   const plan: SyncPlan = {
     rows: [],
     upload: [],

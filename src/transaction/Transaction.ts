@@ -186,7 +186,7 @@ export class Transaction {
     const nothingToDo = plan.empty && cacheIsCurrent && opts.kind === 'sync';
     if (opts.dryRun || nothingToDo) {
       result.upToDate = nothingToDo;
-      if (!opts.dryRun) client.saveStatCache(scan.statRows);
+      if (!opts.dryRun) client.refreshStatCache(scan);
       return result;
     }
     client.ensureDsgDir();

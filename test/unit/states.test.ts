@@ -85,7 +85,7 @@ describe('safety rails', () => {
       () => checkSafetyRails({ plan, localCount: 1, cacheCount: 1, remoteCount: 1, force: true }),
       (e: unknown) => e instanceof SyncBlockedError && e.exitCode === 3 && e.code === 'CONFLICTS' && /x/.test(e.message),
     );
-    assert.match(renderConflictsFile(plan.conflicts), /# File: x\n# Conflict: .*\n_R x/);
+    assert.match(renderConflictsFile(plan.conflicts), /# File: x\n# Conflict: .*\n_R  use remote/);
   });
 
   it('an empty scan with a non-empty cache is refused unless forced', () => {
