@@ -44,6 +44,9 @@ export async function recoverProject(project: Project, opts: RecoverOptions = {}
         report.remoteSkipped = err.message;
       }
       report = { ...report, client: await recoverClient(project.client, remote) };
+      for (const path of report.client.kept) {
+        opts.onNotice?.(`${path} was edited while an interrupted sync was finishing; your version was kept and shows as a conflict`);
+      }
     }
     return report;
   } finally {

@@ -41,9 +41,9 @@ function toRow(r: PlanRow): StatusRow {
   return { path: r.path, state: r.state, description: STATE_DESCRIPTION[r.state], action: r.action };
 }
 
-export async function status(opts: CommonOptions = {}): Promise<StatusResult> {
+export async function status(opts: CommonOptions & { onNotice?: (message: string) => void } = {}): Promise<StatusResult> {
   return withProject(opts, async (project) => {
-    await recoverProject(project);
+    await recoverProject(project, { onNotice: opts.onNotice });
     const remote = await requireSnapshot(project.remote());
     const cache = project.client.readCache();
     const scan = await project.client.scan(project.rules, project.user.user_id, cache?.entries);

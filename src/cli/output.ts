@@ -38,8 +38,14 @@ export class Output {
   /** Report an error and return the exit code to use. */
   fail(err: unknown): number {
     const isDsg = err instanceof DsgError;
-    const code = isDsg ? err.code : 'INTERNAL_ERROR';
-    const message = isDsg ? err.message : `internal error: ${(err as Error)?.message ?? String(err)} (run again with --debug for details, and report it)`;
+    const errno = err as NodeJS.ErrnoException;
+    const isIo = !isDsg && typeof errno?.code === 'string' && typeof errno.syscall === 'string';
+    const code = isDsg ? err.code : isIo ? `IO_${errno.code}` : 'INTERNAL_ERROR';
+    const message = isDsg
+      ? err.message
+      : isIo
+        ? `${errno.message}. ${IO_HINT[errno.code!] ?? 'Check that path and try again.'}`
+        : `internal error: ${(err as Error)?.message ?? String(err)} (run again with --debug for details, and report it)`;
     if (this.flags.json) {
       const details = err instanceof SyncBlockedError ? err.details : undefined;
       process.stdout.write(`${JSON.stringify({ error: { code, message, details } }, null, 2)}\n`);
@@ -49,6 +55,15 @@ export class Output {
     return isDsg ? err.exitCode : 1;
   }
 }
+
+/** What to do about the file system errors a user can meet. */
+const IO_HINT: Record<string, string> = {
+  EACCES: 'Check the permissions of that path.',
+  EPERM: 'Check the permissions (and immutable attributes) of that path.',
+  ENOSPC: 'Free some space on that device and try again.',
+  EROFS: 'That file system is read-only.',
+  ENOENT: 'Check that the path exists (is the disk mounted?).',
+};
 
 export function formatBytes(n: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];

@@ -9,6 +9,7 @@
  *   .dsg/stat-cache.json            size/mtime/inode → hash (see scan/statCache.ts)
  *   .dsg/tmp/                       partial downloads
  *   .dsg/staging/<tx-id>/           verified downloads waiting for the commit point
+ *   .dsg/resume/<hash>              verified downloads of an interrupted clone, reused by the next
  *   .dsg/transactions/<tx-id>.json  the client journal of a sync in progress
  */
 import { randomBytes } from 'node:crypto';
@@ -35,7 +36,7 @@ import { DsgError } from '../errors/DsgError.js';
 import { TransferError } from '../errors/TransferError.js';
 import { archiveFileName, archiveNameCandidates } from '../manifest/archive.js';
 import { parseManifest, serializeManifest } from '../manifest/codec.js';
-import { chunkSizeFor, StreamingHash } from '../manifest/hash.js';
+import { chunkSizeFor, hashFileSync, StreamingHash } from '../manifest/hash.js';
 import { emptySyncMessages, parseSyncMessages, serializeSyncMessages, type SyncMessages } from '../manifest/syncMessages.js';
 import { parseManifestTime } from '../manifest/time.js';
 import type { Entry, FileEntry, Manifest } from '../manifest/types.js';
@@ -243,6 +244,31 @@ export class ClientFilesystem {
 
   hasStaged(txId: string, hash: string): boolean {
     return existsSync(this.stagedPath(txId, hash));
+  }
+
+  /** An interrupted clone keeps what it verified, so the next clone does not fetch it again. */
+  keepForResume(txId: string): void {
+    const dir = this.p('staging', txId);
+    mkdirSync(this.p('resume'), { recursive: true });
+    for (const name of safeReaddir(dir)) renameSync(join(dir, name), this.p('resume', name));
+    this.removeStaging(txId);
+  }
+
+  /** Move a resumable download into staging when its content still verifies; true when it did. */
+  takeResumed(txId: string, entry: FileEntry): boolean {
+    const kept = this.p('resume', entry.hash);
+    if (!existsSync(kept)) return false;
+    if (hashFileSync(kept).hash !== entry.hash) {
+      rmSync(kept, { force: true });
+      return false;
+    }
+    mkdirSync(this.p('staging', txId), { recursive: true });
+    renameSync(kept, this.stagedPath(txId, entry.hash));
+    return true;
+  }
+
+  clearResume(): void {
+    rmSync(this.p('resume'), { recursive: true, force: true });
   }
 
   /** Temp files a placement killed midway may have left next to its target. */

@@ -2,7 +2,7 @@
  * XXH3-64 (seed 0) as 16 lowercase hex digits: the only hash in dsg's formats (SPEC §2.3).
  * Streaming so any file size hashes in constant memory.
  */
-import { createReadStream } from 'node:fs';
+import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import { xxh3 } from '@node-rs/xxhash';
 
 export function hex64(value: bigint): string {
@@ -47,6 +47,19 @@ export async function hashFile(file: string, onBytes?: (n: number) => void): Pro
   for await (const chunk of createReadStream(file, { highWaterMark: IO_CHUNK })) {
     h.update(chunk as Buffer);
     onBytes?.((chunk as Buffer).length);
+  }
+  return { hash: h.digest(), size: h.size };
+}
+
+/** Hash a file synchronously in 1 MiB reads (constant memory). */
+export function hashFileSync(file: string): { hash: string; size: number } {
+  const h = new StreamingHash();
+  const buf = Buffer.allocUnsafe(IO_CHUNK);
+  const fd = openSync(file, 'r');
+  try {
+    for (let n = readSync(fd, buf, 0, IO_CHUNK, null); n > 0; n = readSync(fd, buf, 0, IO_CHUNK, null)) h.update(buf.subarray(0, n));
+  } finally {
+    closeSync(fd);
   }
   return { hash: h.digest(), size: h.size };
 }

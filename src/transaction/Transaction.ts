@@ -85,6 +85,8 @@ export interface SyncResult {
   bytesDown: number;
   /** Local files changed during the sync: kept as they are and reported as conflicts next time. */
   keptLocal: string[];
+  /** Downloads not fetched again: verified by an interrupted clone before. */
+  resumed: number;
   /** Untracked things the scan found (reported, never silently dropped). */
   skipped: ScanResult['skipped'];
   rows: PlanRow[];
@@ -180,6 +182,7 @@ export class Transaction {
       bytesUp: planBytes(plan.upload),
       bytesDown: planBytes(plan.download),
       keptLocal: [],
+      resumed: 0,
       skipped: scan.skipped,
       rows: plan.rows.filter((r) => r.action !== 'none'),
     };
@@ -208,6 +211,7 @@ export class Transaction {
     const changes: LocalChange[] = [...plan.deleteLocal.map((path) => change(path, null)), ...plan.download.map((e) => change(e.path, e))];
     const journal: ClientJournal = {
       tx_id: txId,
+      kind: opts.kind,
       phase: 'begun',
       started_at: nowLosAngeles(),
       pid: process.pid,
@@ -229,7 +233,7 @@ export class Transaction {
         reachStep('remote-staging-begun');
         await this.upload(remoteTx, plan.upload, (plan as Partial<ResolvedPlan>).fromHistory);
       }
-      await this.download(txId, plan.download);
+      result.resumed = await this.download(txId, plan.download);
       if (remoteTx) {
         const history = await remote.readSyncMessages();
         const nextNumber = Math.max(0, ...[...history.snapshots.keys()].map((id) => Number(id.slice(1)))) + 1;
@@ -264,7 +268,8 @@ export class Transaction {
       }
     } catch (err) {
       await remoteTx?.rollback().catch(() => undefined);
-      client.removeStaging(txId);
+      if (opts.kind === 'clone') client.keepForResume(txId);
+      else client.removeStaging(txId);
       removeJournal(client.dsgDir, txId);
       throw explainIoError(err, remote.location);
     }
@@ -276,6 +281,7 @@ export class Transaction {
     result.keptLocal = await finishClientCommit(client, remote, journal);
     reachStep('staging-cleaned');
     client.saveStatCache(this.statRowsAfter(scan, plan, result.keptLocal));
+    if (opts.kind === 'clone') client.clearResume();
   }
 
   private async upload(tx: RemoteTransaction, entries: Entry[], fromHistory: Set<string> = new Set()): Promise<void> {
@@ -298,17 +304,21 @@ export class Transaction {
     reachStep('uploads-done');
   }
 
-  private async download(txId: string, entries: Entry[]): Promise<void> {
+  /** Returns how many files came from an interrupted clone's verified downloads. */
+  private async download(txId: string, entries: Entry[]): Promise<number> {
     const files = uniqueByHash(entries);
     this.progress.phase('download', files.length, planBytes(files));
+    let resumed = 0;
     await forEachLimited(files, TRANSFER_CONCURRENCY, async (e) => {
-      await this.ctx.client.stageDownload(txId, e, await this.ctx.remote.openContent(e), (n) => this.progress.bytes(n));
+      if (this.ctx.client.takeResumed(txId, e)) resumed++;
+      else await this.ctx.client.stageDownload(txId, e, await this.ctx.remote.openContent(e), (n) => this.progress.bytes(n));
       this.progress.fileDone();
       reachStep('download-file-done');
     });
     // Staged downloads must be on disk before the journal can say "committed".
     if (files.length > 0) await this.ctx.client.flush();
     this.progress.end();
+    return resumed;
     reachStep('downloads-done');
   }
 

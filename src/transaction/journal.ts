@@ -36,6 +36,8 @@ export interface KeptPath {
 
 export interface ClientJournal {
   tx_id: string;
+  /** init, sync or clone: an interrupted clone keeps its verified downloads for the next one. */
+  kind: 'init' | 'sync' | 'clone';
   phase: JournalPhase;
   started_at: string;
   pid: number;

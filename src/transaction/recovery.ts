@@ -68,7 +68,8 @@ export async function recoverClient(client: ClientFilesystem, remote: RemoteFile
       out.rolledForward.push(j.tx_id);
     } else {
       client.removePlacementTemps(j.tx_id, j.changes.map((c) => c.path));
-      client.removeStaging(j.tx_id);
+      if (j.kind === 'clone') client.keepForResume(j.tx_id);
+      else client.removeStaging(j.tx_id);
       removeJournal(client.dsgDir, j.tx_id);
       out.rolledBack.push(j.tx_id);
     }

@@ -8,7 +8,7 @@ export function registerStatus(program: Command): void {
     .description('show what sync would do: local changes, remote changes, conflicts')
     .action(
       action(async ({ out }) => {
-        const s = await status();
+        const s = await status({ onNotice: (m) => out.warn(m) });
         out.result(s);
         out.say(`Repository at ${s.snapshot ?? 'no snapshot'}; this working copy last synced ${s.cacheSnapshot ?? 'never'}.`);
         const group = (title: string, rows: StatusRow[]): void => {

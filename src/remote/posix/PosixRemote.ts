@@ -261,8 +261,9 @@ export class PosixRemote implements RemoteFilesystem {
       }
       reachStep('recover-remote-tx-done');
     }
-    await this.transport.rmrf(this.p('tmp'));
+    // Empty tmp/ (not re-create it: the folder's own permissions are the administrator's).
     await this.transport.mkdirp(this.p('tmp'));
+    for (const d of await this.transport.readdir(this.p('tmp'))) await this.transport.rmrf(this.p('tmp', d.name));
     return result;
   }
 
