@@ -42,7 +42,7 @@ Examples:
   $ dsg sync -m "wave 3 cleaned"
   $ dsg log -n 5
 
-Exit codes: 0 success, 1 failure, 2 usage error, 3 conflicts need resolution, 130 interrupted.`,
+Exit codes: 0 success, 1 failure, 2 usage error, 3 conflicts need resolution, 4 locked by another writer, 130 interrupted.`,
   );
 
 registerInit(program);
