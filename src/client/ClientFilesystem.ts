@@ -31,7 +31,6 @@ import {
 } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { DsgError } from '../errors/DsgError.js';
 import { TransferError } from '../errors/TransferError.js';
 import { archiveFileName, archiveNameCandidates } from '../manifest/archive.js';
@@ -45,6 +44,9 @@ import type { TrackingRules } from '../scan/rules.js';
 import { StatCache, type StatRow } from '../scan/statCache.js';
 import { atomicWriteFile } from './atomicWrite.js';
 import { syncFilesystem } from '../platform/syncFilesystem.js';
+
+/** Files up to this size move as one buffer: no stream machinery for the many small files. */
+export const SMALL_TRANSFER = 1 << 20;
 
 export class ClientFilesystem {
   readonly dsgDir: string;
@@ -109,8 +111,16 @@ export class ClientFilesystem {
 
   // ---- transfers ----
 
-  openForUpload(relPath: string, size?: number): Readable {
-    return createReadStream(this.abs(relPath), { highWaterMark: chunkSizeFor(size) });
+  /** The file's bytes for an upload: one read for small files, a stream for large ones. */
+  openForUpload(relPath: string, size?: number): AsyncIterable<Uint8Array> {
+    const file = this.abs(relPath);
+    if (size !== undefined && size <= SMALL_TRANSFER) {
+      // Read lazily so a missing file fails inside the transfer, where it is reported.
+      return (async function* () {
+        yield readFileSync(file);
+      })();
+    }
+    return createReadStream(file, { highWaterMark: chunkSizeFor(size) });
   }
 
   stagedPath(txId: string, hash: string): string {

@@ -318,8 +318,8 @@ export class Transaction {
     // Staged downloads must be on disk before the journal can say "committed".
     if (files.length > 0) await this.ctx.client.flush();
     this.progress.end();
-    return resumed;
     reachStep('downloads-done');
+    return resumed;
   }
 
   private statRowsAfter(scan: ScanResult, plan: SyncPlan, kept: string[]): ScanResult['statRows'] {

@@ -17,7 +17,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { ManifestError } from '../../errors/ManifestError.js';
 import { RemoteError } from '../../errors/RemoteError.js';
 import { TransferError } from '../../errors/TransferError.js';
@@ -48,6 +48,9 @@ interface RemoteJournal {
 }
 
 const join = posix.join;
+
+/** Content up to this size is read in one call. */
+const SMALL_CONTENT = 1 << 20;
 
 export class PosixRemote implements RemoteFilesystem {
   readonly location: string;
@@ -154,7 +157,11 @@ export class PosixRemote implements RemoteFilesystem {
 
   async openContent(entry: FileEntry): Promise<Readable> {
     const obj = this.objectPath(entry.hash);
-    if (await this.transport.stat(obj)) return this.transport.createReadStream(obj, entry.filesize);
+    if (entry.filesize <= SMALL_CONTENT) {
+      // One read instead of stat + open + reads + close: most files of a tree are small.
+      const data = (await this.transport.readFile(obj)) ?? (await this.transport.readFile(join(this.root, entry.path)).catch(() => null));
+      if (data) return Readable.from([data]);
+    } else if (await this.transport.stat(obj)) return this.transport.createReadStream(obj, entry.filesize);
     // Repositories written by the old tool: content only in the tree (the caller verifies the hash).
     const inTree = join(this.root, entry.path);
     const st = await this.transport.stat(inTree);
@@ -349,6 +356,8 @@ export class PosixRemote implements RemoteFilesystem {
 class PosixTransaction implements RemoteTransaction {
   private changes: TreeChanges = { delete: [], place: [] };
   private readonly objectDirs = new Set<string>();
+  /** Hashes known to be in objects/ (checked or uploaded by this transaction). */
+  private readonly stored = new Set<string>();
   private journal: RemoteJournal | null = null;
 
   constructor(
@@ -360,7 +369,10 @@ class PosixTransaction implements RemoteTransaction {
   ) {}
 
   async hasContent(entry: FileEntry): Promise<boolean> {
-    return (await this.repo.transport.stat(this.repo.objectPath(entry.hash))) !== null;
+    if (this.stored.has(entry.hash)) return true;
+    const present = (await this.repo.transport.stat(this.repo.objectPath(entry.hash))) !== null;
+    if (present) this.stored.add(entry.hash);
+    return present;
   }
 
   async putContent(entry: FileEntry, source: AsyncIterable<Uint8Array>, onBytes?: (n: number) => void): Promise<void> {
@@ -395,6 +407,7 @@ class PosixTransaction implements RemoteTransaction {
       this.objectDirs.add(dir);
     }
     await t.rename(tmp, obj);
+    this.stored.add(entry.hash);
   }
 
   /** Legacy repositories: keep the version being replaced or deleted retrievable. */
