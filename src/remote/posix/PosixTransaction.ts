@@ -1,0 +1,158 @@
+/**
+ * One write transaction on a POSIX repository: uploads into `.dsg/objects/` (via `.dsg/tmp/`),
+ * the new manifest, archive and sync-messages staged in `.dsg/staging/<tx-id>/`, and the
+ * commit point: renaming the staged manifest over `.dsg/last-sync.json`.
+ */
+import { randomBytes } from 'node:crypto';
+import { posix } from 'node:path';
+import { RemoteError } from '../../errors/RemoteError.js';
+import { TransferError } from '../../errors/TransferError.js';
+import { archiveFileName, compressArchive } from '../../manifest/archive.js';
+import { serializeManifest } from '../../manifest/codec.js';
+import { StreamingHash } from '../../manifest/hash.js';
+import { serializeSyncMessages, type SyncMessages } from '../../manifest/syncMessages.js';
+import { sameContent, type Entry, type FileEntry, type Manifest } from '../../manifest/types.js';
+import type { RemoteTransaction } from '../RemoteFilesystem.js';
+import type { RemoteJournal, TreeChanges } from './journal.js';
+import type { PosixRemote } from './PosixRemote.js';
+
+const join = posix.join;
+
+export class PosixTransaction implements RemoteTransaction {
+  private changes: TreeChanges = { delete: [], place: [] };
+  private readonly objectDirs = new Set<string>();
+  /** Hashes known to be in objects/ (checked or uploaded by this transaction). */
+  private readonly stored = new Set<string>();
+  private journal: RemoteJournal | null = null;
+
+  constructor(
+    private readonly repo: PosixRemote,
+    readonly txId: string,
+    private readonly staging: string,
+    private readonly base: Manifest | null,
+    private readonly fence: () => Promise<void>,
+  ) {}
+
+  async hasContent(entry: FileEntry): Promise<boolean> {
+    if (this.stored.has(entry.hash)) return true;
+    const present = (await this.repo.transport.stat(this.repo.objectPath(entry.hash))) !== null;
+    if (present) this.stored.add(entry.hash);
+    return present;
+  }
+
+  async putContent(entry: FileEntry, source: AsyncIterable<Uint8Array>, onBytes?: (n: number) => void): Promise<void> {
+    const t = this.repo.transport;
+    const tmp = join(this.repo.dsgDir, 'tmp', `${this.txId}-${randomBytes(6).toString('hex')}`);
+    const hash = new StreamingHash();
+    async function* hashing(): AsyncIterable<Uint8Array> {
+      for await (const chunk of source) {
+        hash.update(chunk);
+        onBytes?.(chunk.length);
+        yield chunk;
+      }
+    }
+    try {
+      // Not fsynced one by one: stageSnapshot flushes the file system once before the commit point.
+      await t.writeStream(tmp, hashing(), { durable: false });
+    } catch (err) {
+      await t.unlink(tmp).catch(() => undefined);
+      throw new TransferError(`Uploading ${entry.path} to ${this.repo.location} failed: ${describeIoError(err)}`, { cause: err });
+    }
+    const got = hash.digest();
+    if (got !== entry.hash || hash.size !== entry.filesize) {
+      await t.unlink(tmp);
+      throw new TransferError(
+        `${entry.path} changed while it was being uploaded (expected ${entry.hash}, ${entry.filesize} bytes; sent ${got}, ${hash.size} bytes). Nothing was published; run "dsg sync" again.`,
+      );
+    }
+    const obj = this.repo.objectPath(entry.hash);
+    const dir = posix.dirname(obj);
+    if (!this.objectDirs.has(dir)) {
+      await t.mkdirp(dir);
+      this.objectDirs.add(dir);
+    }
+    await t.rename(tmp, obj);
+    this.stored.add(entry.hash);
+  }
+
+  /** Legacy repositories: keep the version being replaced or deleted retrievable. */
+  private async preserveOldVersion(old: Entry): Promise<void> {
+    if (old.type !== 'file') return;
+    const t = this.repo.transport;
+    const obj = this.repo.objectPath(old.hash);
+    if (await t.stat(obj)) return;
+    const inTree = join(this.repo.root, old.path);
+    if ((await t.stat(inTree))?.type !== 'file') return;
+    await this.putContent(old, t.createReadStream(inTree, old.filesize)).catch(() => undefined);
+  }
+
+  async stageSnapshot(manifest: Manifest, syncMessages: SyncMessages): Promise<void> {
+    const t = this.repo.transport;
+    const base = this.base?.entries ?? new Map<string, Entry>();
+    const changes: TreeChanges = { delete: [], place: [] };
+    for (const [path, old] of base) {
+      const now = manifest.entries.get(path);
+      if (now === undefined) changes.delete.push(path);
+      if (now === undefined || !sameContent(old, now)) await this.preserveOldVersion(old);
+    }
+    for (const [path, e] of manifest.entries) {
+      const old = base.get(path);
+      if (old !== undefined && sameContent(old, e)) continue;
+      if (e.type === 'file') {
+        if (!(await this.hasContent(e))) throw new TransferError(`The content of ${path} (hash ${e.hash}) was not uploaded; the sync cannot be published.`);
+        changes.place.push({ path, hash: e.hash });
+      } else changes.place.push({ path, link: e.reference });
+    }
+    this.changes = changes;
+    // Uploaded content must be on disk before anything can refer to it.
+    await t.flush(this.repo.root);
+    const meta = manifest.metadata;
+    await t.writeFile(join(this.staging, archiveFileName(meta.snapshot_id)), compressArchive(serializeManifest(manifest)));
+    await t.writeFile(join(this.staging, 'sync-messages.json'), serializeSyncMessages(syncMessages));
+    await t.writeFile(join(this.staging, 'last-sync.json'), serializeManifest(manifest));
+    this.journal = {
+      tx_id: this.txId,
+      base_snapshot_hash: this.base?.metadata.snapshot_hash ?? null,
+      new_snapshot_id: meta.snapshot_id,
+      new_snapshot_hash: meta.snapshot_hash,
+      changes,
+    };
+    await t.writeFile(join(this.staging, 'journal.json'), JSON.stringify(this.journal));
+  }
+
+  async commit(): Promise<void> {
+    if (!this.journal) throw new Error('commit() before stageSnapshot()');
+    const t = this.repo.transport;
+    // Fencing: publish only while holding the lock, on top of the snapshot this transaction was planned against.
+    try {
+      await this.fence();
+    } catch (err) {
+      await this.rollback();
+      throw err;
+    }
+    const current = await this.repo.readManifest();
+    const currentHash = current?.metadata.snapshot_hash ?? null;
+    if (currentHash !== this.journal.base_snapshot_hash) {
+      await this.rollback();
+      throw new RemoteError(
+        `The repository at ${this.repo.location} moved to ${current?.metadata.snapshot_id ?? 'another state'} while this sync ran; nothing was published. Run "dsg sync" again.`,
+        { code: 'REMOTE_MOVED' },
+      );
+    }
+    await t.rename(join(this.staging, 'last-sync.json'), join(this.repo.dsgDir, 'last-sync.json'));
+    await this.repo.rollForward(this.staging, this.journal);
+  }
+
+  async rollback(): Promise<void> {
+    await this.repo.transport.rmrf(this.staging);
+  }
+}
+
+
+export function describeIoError(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOSPC') return 'no space left on the device holding the repository';
+  if (code === 'EACCES' || code === 'EPERM') return `permission denied (${(err as Error).message})`;
+  if (code === 'EDQUOT') return 'disk quota exceeded';
+  return (err as Error).message;
+}

@@ -1,0 +1,17 @@
+/**
+ * The POSIX repository's record of one staged transaction, `.dsg/staging/<tx-id>/journal.json`:
+ * written last while staging (before the commit point), read by recovery to roll forward.
+ */
+/** What the roll-forward after the commit point must do to the data tree; stored in journal.json. */
+export interface TreeChanges {
+  delete: string[];
+  place: ({ path: string; hash: string } | { path: string; link: string })[];
+}
+
+export interface RemoteJournal {
+  tx_id: string;
+  base_snapshot_hash: string | null;
+  new_snapshot_id: string;
+  new_snapshot_hash: string;
+  changes: TreeChanges;
+}
