@@ -298,7 +298,7 @@ function writeResults() {
   L.push('');
   L.push('Order of the run: 3, 4, then the status tree (its one-off `dsg init` is the longest step). If that init fails or passes its limit, rows 1–2 say so and rows 1b–2b repeat the status measurements on a fallback tree the size of the init tree.');
   L.push('');
-  L.push('All commands run with a warm page cache (the tree was just written or read by the warm-up); `sync` is run (untimed) before every timed command so earlier write-back does not land in it. dsg and the other tool alternate run by run, so drifting machine load hits both. Wall time is measured around the process with `process.hrtime`; peak RSS comes from `/usr/bin/time -f \'%e %M\'`. dsg makes uploaded data durable (fsync of every file and directory) while `rsync -a` does not fsync, so ratios 3–4 include that difference.');
+  L.push('All commands run with a warm page cache (the tree was just written or read by the warm-up); `sync` is run (untimed) before every timed command so earlier write-back does not land in it. dsg and the other tool alternate run by run, so drifting machine load hits both. Wall time is measured around the process with `process.hrtime`; peak RSS comes from `/usr/bin/time -f \'%e %M\'`. dsg makes uploaded data durable before it commits a snapshot (fsync/syncfs) while `rsync -a` does not, so rows 3–4 include that difference.');
   L.push('');
   L.push('## Problems seen', '');
   if (state.problems.length) for (const p of state.problems) L.push(`- ${p}`);
@@ -583,7 +583,8 @@ async function main() {
   env.dsgBuild = `--version ${probe.stdout.trim()}, dist/ built ${statSync(BUILT_DSG).mtime.toISOString()}`;
   env.nproc = firstLine('nproc', []);
   env.loadStart = loadavg().map((x) => x.toFixed(2)).join(' ');
-  env.fstype = firstLine('stat', ['-f', '-c', '%T', state.runDir]);
+  env.fstype = firstLine('findmnt', ['-n', '-o', 'FSTYPE', '-T', state.runDir]);
+  if (env.fstype === 'n/a') env.fstype = firstLine('stat', ['-f', '-c', '%T', state.runDir]);
   env.dsgVersion = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version;
   env.gitRev = (() => {
     const rev = firstLine('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD']);
@@ -640,7 +641,7 @@ async function main() {
   writeResults();
   cleanup();
   log(`done in ${fmtS(state.totalS)} s; results in ${opts.out}`);
-  for (const r of state.rows) {
+  for (const r of [...state.rows].sort((a, b) => String(a.id).localeCompare(String(b.id)))) {
     log(`  ${r.id}. ${r.title}: dsg ${fmtS(r.dsg.median)} s vs ${r.other.label} ${fmtS(r.other.median)} s` +
       (r.dsg.median && r.other.median ? ` (${(r.dsg.median / r.other.median).toFixed(2)}×)` : ''));
   }
