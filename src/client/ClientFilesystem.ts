@@ -159,22 +159,6 @@ export class ClientFilesystem {
     renameSync(tmp, staged);
   }
 
-  /**
-   * True when the file at relPath is still what the scan saw (same size, mtime, inode), or is
-   * absent when the scan saw nothing: the user has not touched it since the sync started.
-   */
-  unchangedSinceScan(relPath: string, scanned: Entry | undefined, row: StatRow | undefined): boolean {
-    let st;
-    try {
-      st = lstatSync(this.abs(relPath), { bigint: true });
-    } catch {
-      return scanned === undefined;
-    }
-    if (scanned === undefined) return false;
-    if (scanned.type === 'link') return st.isSymbolicLink();
-    return row !== undefined && st.isFile() && Number(st.size) === row.size && st.mtimeNs === row.mtimeNs && st.ino === row.ino;
-  }
-
   /** Create missing parent directories, refusing to write through a symlink or over a file. */
   private prepareParent(relPath: string): void {
     const parts = relPath.split('/').slice(0, -1);

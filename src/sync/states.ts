@@ -87,7 +87,3 @@ function stateOf(l: Entry | undefined, c: Entry | undefined, r: Entry | undefine
   if (l && !c && !r) return 'local_added';
   throw new Error('classifyPath: a path must be present in at least one of L, C, R');
 }
-
-export function isConflict(s: SyncState): boolean {
-  return ACTION[s] === 'conflict';
-}
