@@ -5,6 +5,20 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# System tools the suites use: mount (tmpfs for the full-disk test), chattr (permission test),
+# mkfifo and sync -f (coreutils). Install the packages that provide any missing one.
+need=()
+command -v mount >/dev/null || need+=(mount)
+command -v chattr >/dev/null || need+=(e2fsprogs)
+command -v mkfifo >/dev/null || need+=(coreutils)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get install -y "${need[@]}" || { apt-get update && apt-get install -y "${need[@]}"; }
+  else
+    echo "missing system packages: ${need[*]} (run as root to install them)" >&2
+  fi
+fi
+
 if [ ! -d node_modules ]; then npm ci; fi
 npx tsc -p tsconfig.json
 
