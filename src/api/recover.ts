@@ -10,6 +10,7 @@
 import { lockWorkingCopy } from '../client/workingCopyLock.js';
 import { LockBusyError, acquireLock } from '../transaction/lock.js';
 import { recoverClient, type RecoveryReport } from '../transaction/recovery.js';
+import type { RemoteRecovery } from '../remote/RemoteFilesystem.js';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { withProject, type CommonOptions, type Project } from './project.js';
@@ -22,6 +23,28 @@ export interface RecoverOptions extends CommonOptions {
 
 export type RecoverResult = RecoveryReport & { remoteSkipped: string | null };
 
+/**
+ * The repository side, under its lock. Most of the time there is nothing to recover: then no
+ * lock is taken (a reader may not be allowed to write to the repository at all). A busy lock
+ * means a live writer, whose staging is not debris: skip, and say why.
+ */
+async function recoverRemoteSide(project: Project, opts: RecoverOptions): Promise<{ remote: RemoteRecovery | null; skipped: string | null }> {
+  const remote = project.remote();
+  if (!(await remote.hasLeftovers())) return { remote: { rolledBack: [], rolledForward: [] }, skipped: null };
+  let lock;
+  try {
+    lock = await acquireLock(remote, { user: project.user.user_id, txId: `recover-${randomBytes(4).toString('hex')}`, location: remote.location }, opts.wait ?? 0, opts.onNotice ?? (() => undefined));
+  } catch (err) {
+    if (!(err instanceof LockBusyError)) throw err;
+    return { remote: null, skipped: err.message };
+  }
+  try {
+    return { remote: await remote.recover(), skipped: null };
+  } finally {
+    await lock.release();
+  }
+}
+
 /** Recovery as a preamble of a reading command; a busy lock means a live writer: skip the remote. */
 export async function recoverProject(project: Project, opts: RecoverOptions = {}): Promise<RecoverResult> {
   if (!existsSync(project.client.dsgDir) && !(await project.remote().exists())) {
@@ -30,25 +53,13 @@ export async function recoverProject(project: Project, opts: RecoverOptions = {}
   const release = lockWorkingCopy(project.client.dsgDir);
   try {
     const remote = project.remote();
-    let report: RecoverResult = { remote: null, client: { rolledBack: [], rolledForward: [], kept: [] }, remoteSkipped: null };
-    if (await remote.exists()) {
-      try {
-        const lock = await acquireLock(remote, { user: project.user.user_id, txId: `recover-${randomBytes(4).toString('hex')}`, location: remote.location }, opts.wait ?? 0, opts.onNotice ?? (() => undefined));
-        try {
-          report.remote = await remote.recover();
-        } finally {
-          await lock.release();
-        }
-      } catch (err) {
-        if (!(err instanceof LockBusyError)) throw err;
-        report.remoteSkipped = err.message;
-      }
-      report = { ...report, client: await recoverClient(project.client, remote) };
-      for (const path of report.client.kept) {
-        opts.onNotice?.(`${path} was edited while an interrupted sync was finishing; your version was kept and shows as a conflict`);
-      }
+    if (!(await remote.exists())) return { remote: null, client: { rolledBack: [], rolledForward: [], kept: [] }, remoteSkipped: null };
+    const side = await recoverRemoteSide(project, opts);
+    const client = await recoverClient(project.client, remote);
+    for (const path of client.kept) {
+      opts.onNotice?.(`${path} was edited while an interrupted sync was finishing; your version was kept and shows as a conflict`);
     }
-    return report;
+    return { remote: side.remote, remoteSkipped: side.skipped, client };
   } finally {
     release();
   }

@@ -44,6 +44,11 @@ export interface RemoteFilesystem extends LockStore {
    * called immediately before the commit point and throws when this writer lost the lock.
    */
   begin(txId: string, base: Manifest | null, fence: () => Promise<void>): Promise<RemoteTransaction>;
+  /**
+   * True when an interrupted writer may have left something (staging, temp files, a lock):
+   * a cheap check, so readers take the lock and recover only when there is work.
+   */
+  hasLeftovers(): Promise<boolean>;
   /** Finish or undo whatever interrupted transactions left (idempotent; call under the lock). */
   recover(): Promise<RemoteRecovery>;
   close(): Promise<void>;

@@ -280,7 +280,7 @@ export class Transaction {
 
     result.keptLocal = await finishClientCommit(client, remote, journal);
     reachStep('staging-cleaned');
-    client.saveStatCache(this.statRowsAfter(scan, plan, result.keptLocal));
+    client.saveStatCache(this.statRowsAfter(scan, plan));
     if (opts.kind === 'clone') client.clearResume();
   }
 
@@ -322,10 +322,11 @@ export class Transaction {
     return resumed;
   }
 
-  private statRowsAfter(scan: ScanResult, plan: SyncPlan, kept: string[]): ScanResult['statRows'] {
+  /** Rows of paths the sync touched are dropped: the next scan hashes them again. */
+  private statRowsAfter(scan: ScanResult, plan: SyncPlan): ScanResult['statRows'] {
     const rows = new Map(scan.statRows);
-    for (const p of plan.deleteLocal) if (!kept.includes(p)) rows.delete(p);
-    for (const e of plan.download) if (!kept.includes(e.path)) rows.delete(e.path);
+    for (const p of plan.deleteLocal) rows.delete(p);
+    for (const e of plan.download) rows.delete(e.path);
     return rows;
   }
 }

@@ -68,6 +68,20 @@ describe('faults', () => {
     assert.equal(dsg(A, envA, 'sync').code, 0, 'works again once the folder is writable');
   });
 
+  it('a repository the user may not write to can still be read: status and log take no lock', () => {
+    const { A, envA, repo } = pair(box('dsg-readonly'));
+    const ro = spawnSync('chattr', ['+i', join(repo, '.dsg')], { encoding: 'utf8' });
+    assert.equal(ro.status, 0, `chattr is needed for this test: ${ro.stderr}`);
+    try {
+      const s = dsg(A, envA, 'status', '--json');
+      assert.equal(s.code, 0, s.stderr);
+      assert.equal(s.json.upToDate, true);
+      assert.equal(dsg(A, envA, 'log', '--json').json.length, 1);
+    } finally {
+      spawnSync('chattr', ['-i', join(repo, '.dsg')]);
+    }
+  });
+
   it('an interrupted clone resumes without fetching verified files again', () => {
     const { A, B, envB } = pair(box('dsg-resume'), 30);
     const killed = spawnSync(process.execPath, [CLI, 'clone'], { cwd: B, env: { ...envB, DSG_TEST_CRASH_AT: 'download-file-done', DSG_TEST_CRASH_SKIP: '12' }, encoding: 'utf8' });

@@ -230,11 +230,19 @@ export class PosixRemote implements RemoteFilesystem {
     if (current?.token === token) await this.transport.unlink(this.lockFile);
   }
 
+  async hasLeftovers(): Promise<boolean> {
+    if ((await this.transport.readdir(this.p('staging'))).length > 0) return true;
+    if ((await this.transport.readdir(this.p('tmp'))).length > 0) return true;
+    return (await this.transport.stat(this.lockFile)) !== null;
+  }
+
   async recover(): Promise<RemoteRecovery> {
     const result: RemoteRecovery = { rolledBack: [], rolledForward: [] };
     if (!(await this.exists())) return result;
-    const current = await this.readManifest();
-    for (const d of await this.transport.readdir(this.p('staging'))) {
+    const staged = await this.transport.readdir(this.p('staging'));
+    // Parsing a large manifest costs; only a staged transaction needs it.
+    const current = staged.length > 0 ? await this.readManifest() : null;
+    for (const d of staged) {
       const dir = this.p('staging', d.name);
       const journalBytes = await this.transport.readFile(join(dir, 'journal.json'));
       let journal: RemoteJournal | null = null;

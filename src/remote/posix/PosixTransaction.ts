@@ -19,7 +19,6 @@ import type { PosixRemote } from './PosixRemote.js';
 const join = posix.join;
 
 export class PosixTransaction implements RemoteTransaction {
-  private changes: TreeChanges = { delete: [], place: [] };
   private readonly objectDirs = new Set<string>();
   /** Hashes known to be in objects/ (checked or uploaded by this transaction). */
   private readonly stored = new Set<string>();
@@ -103,7 +102,6 @@ export class PosixTransaction implements RemoteTransaction {
         changes.place.push({ path, hash: e.hash });
       } else changes.place.push({ path, link: e.reference });
     }
-    this.changes = changes;
     // Uploaded content must be on disk before anything can refer to it.
     await t.flush(this.repo.root);
     const meta = manifest.metadata;
