@@ -44,6 +44,7 @@ import type { TrackingRules } from '../scan/rules.js';
 import { StatCache, type StatRow } from '../scan/statCache.js';
 import { atomicWriteFile } from './atomicWrite.js';
 import { syncFilesystem } from '../platform/syncFilesystem.js';
+import { placementTempPath } from '../platform/tempName.js';
 
 /** Files up to this size move as one buffer: no stream machinery for the many small files. */
 export const SMALL_TRANSFER = 1 << 20;
@@ -216,7 +217,7 @@ export class ClientFilesystem {
   placeEntry(txId: string, e: Entry, keepStaged: boolean): void {
     this.prepareParent(e.path);
     const target = this.abs(e.path);
-    const tmp = `${target}.dsg-${txId}.tmp`;
+    const tmp = this.abs(placementTempPath(e.path, txId));
     rmSync(tmp, { force: true });
     if (e.type === 'link') {
       symlinkSync(e.reference, tmp);
@@ -225,7 +226,8 @@ export class ClientFilesystem {
       if (keepStaged) copyFileSync(staged, tmp);
       else renameSync(staged, tmp);
       const t = parseManifestTime(e.mtime);
-      if (!Number.isNaN(t)) utimesSync(tmp, t, t);
+      // A Date, not seconds: Node replaces a negative number (before 1970) with the current time.
+      if (!Number.isNaN(t)) utimesSync(tmp, new Date(t * 1000), new Date(t * 1000));
     }
     // A folder standing where a file goes must already be empty (its files were deleted first).
     try {
@@ -267,7 +269,7 @@ export class ClientFilesystem {
 
   /** Temp files a placement killed midway may have left next to its target. */
   removePlacementTemps(txId: string, paths: string[]): void {
-    for (const p of paths) rmSync(`${this.abs(p)}.dsg-${txId}.tmp`, { force: true });
+    for (const p of paths) rmSync(this.abs(placementTempPath(p, txId)), { force: true });
   }
 
   removeStaging(txId: string): void {

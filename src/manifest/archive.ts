@@ -3,6 +3,7 @@
  * Readers also accept gzip and the old name variants.
  */
 import { gunzipSync } from 'node:zlib';
+import { xxh32 } from '@node-rs/xxhash';
 import { compressFrameSync, decompressFrameSync } from 'lz4-napi';
 import { ManifestError } from '../errors/ManifestError.js';
 
@@ -23,9 +24,36 @@ export function snapshotIdOfArchive(name: string): string | null {
   return m ? `s${m[1]}` : null;
 }
 
+const LZ4_MAGIC = 0x184d2204;
+/** FLG bits (LZ4 frame format 1.6.x): content size present, dictionary id present. */
+const FLG_CONTENT_SIZE = 0x08;
+const FLG_DICT_ID = 0x01;
+
+/**
+ * The frame of `data` as Python's lz4.frame.compress writes it (dsg 0.4.4): the descriptor
+ * carries the content size (FLG 0x68), so both tools write the same header for an archive.
+ */
 export function compressArchive(json: string): Buffer {
-  return compressFrameSync(Buffer.from(json, 'utf8'));
+  const data = Buffer.from(json, 'utf8');
+  return withContentSize(compressFrameSync(data), data.length);
 }
+
+/** Rewrite a frame's descriptor to state the content size, with its header checksum recomputed. */
+function withContentSize(frame: Buffer, contentSize: number): Buffer {
+  if (frame.length < 7 || frame.readUInt32LE(0) !== LZ4_MAGIC) throw new Error('the LZ4 compressor returned no frame');
+  const flg = frame[4];
+  if (flg & FLG_CONTENT_SIZE) return frame;
+  if (flg & FLG_DICT_ID) throw new Error('the LZ4 compressor wrote a dictionary id');
+  const rest = frame.subarray(7); // blocks, end mark, optional content checksum
+  const descriptor = Buffer.alloc(10);
+  descriptor[0] = flg | FLG_CONTENT_SIZE;
+  descriptor[1] = frame[5];
+  descriptor.writeBigUInt64LE(BigInt(contentSize), 2);
+  // HC: second byte of xxh32 (seed 0) over the descriptor from FLG on.
+  const hc = (xxh32(descriptor, 0) >>> 8) & 0xff;
+  return Buffer.concat([frame.subarray(0, 4), descriptor, Buffer.from([hc]), rest]);
+}
+
 
 export function decompressArchive(data: Buffer, label: string): string {
   try {

@@ -39,9 +39,29 @@ export function formatLosAngeles(epochSeconds: number): string {
 // Many files share an mtime second (bulk copies, extraction): remember the last few.
 const cache = new Map<bigint, string>();
 
-/** Format a nanosecond mtime (from a bigint stat), truncating the fraction. */
+/** Round half to even, as CPython's _PyTime_Round(HALF_EVEN). */
+function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x - Math.trunc(x)) === 0.5 ? 2 * Math.round(x / 2) : r;
+}
+
+/**
+ * The whole second the old tool writes for a nanosecond mtime. Python builds the float
+ * `sec + nsec * 1e-9` (os.stat) and datetime.fromtimestamp rounds its fraction to microseconds
+ * (half even) before the format truncates: x.9999995 s and up become the next second. The same
+ * double arithmetic here gives the same second, even where the float is inexact.
+ */
+export function mtimeSecondsNs(mtimeNs: bigint): bigint {
+  const floorSec = mtimeNs >= 0n ? mtimeNs / 1_000_000_000n : -((-mtimeNs + 999_999_999n) / 1_000_000_000n);
+  const d = Number(floorSec) + Number(mtimeNs - floorSec * 1_000_000_000n) * 1e-9;
+  const whole = Math.trunc(d);
+  const us = roundHalfEven((d - whole) * 1e6);
+  return BigInt(whole + (us >= 1e6 ? 1 : us < 0 ? -1 : 0));
+}
+
+/** Format a nanosecond mtime (from a bigint stat) to the second the old tool writes for it. */
 export function formatMtimeNs(mtimeNs: bigint): string {
-  const seconds = mtimeNs >= 0n ? mtimeNs / 1_000_000_000n : -((-mtimeNs + 999_999_999n) / 1_000_000_000n);
+  const seconds = mtimeSecondsNs(mtimeNs);
   let s = cache.get(seconds);
   if (s === undefined) {
     s = formatLosAngeles(Number(seconds));
