@@ -8,7 +8,7 @@
  */
 import { join } from 'node:path';
 import { DsgError } from '../errors/DsgError.js';
-import { CONFLICTS_FILE, parseConflictsFile, readConflictsFile, removeConflictsFile, type ConflictChoice } from '../sync/conflictsFile.js';
+import { CONFLICTS_FILE, parseConflictsFile, readConflictsFile, removeConflictsFile, type ConflictChoices } from '../sync/conflictsFile.js';
 import { Transaction, type SyncResult } from '../transaction/Transaction.js';
 import { normalizeInvalidPaths, type Rename } from './normalize.js';
 import { withProject, type CommonOptions, type Project } from './project.js';
@@ -34,11 +34,14 @@ export async function runTransaction(project: Project, kind: 'sync' | 'init' | '
     const pre = await project.client.scan(project.rules, project.user.user_id, undefined);
     renamed = normalizeInvalidPaths(project.root, pre.invalid);
   }
-  let choices: Map<string, ConflictChoice> | undefined;
+  let choices: ConflictChoices | undefined;
   if (opts.continue) {
     const text = readConflictsFile(project.root);
     if (text === null) throw new DsgError('NO_CONFLICTS_FILE', `There is no ${CONFLICTS_FILE} in ${project.root}, so there is nothing to continue. Run "dsg sync".`);
     choices = parseConflictsFile(text, join(project.root, CONFLICTS_FILE));
+    // Such choices cannot be checked against newer versions (planSync still finds the conflict).
+    const unrecorded = [...choices.keys()].filter((p) => !(choices as ConflictChoices).recorded?.has(p));
+    if (unrecorded.length > 0) opts.onNotice?.(`${CONFLICTS_FILE} records no versions for ${unrecorded.join(', ')} (written by an older dsg or the Python tool): the choices apply to the versions there now`);
   }
   const tx = new Transaction({
     client: project.client,

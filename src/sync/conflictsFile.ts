@@ -7,12 +7,39 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { atomicWriteFile } from '../client/atomicWrite.js';
 import { SyncBlockedError } from '../errors/SyncBlockedError.js';
+import type { Entry } from '../manifest/types.js';
 import type { PlanRow } from './plan.js';
 import { STATE_DESCRIPTION, type SyncState } from './states.js';
 
 export const CONFLICTS_FILE = 'conflicts.txt';
 
 export type ConflictChoice = 'R' | 'L' | 'C';
+
+/**
+ * What a conflict's choices were offered against: for each side a file hash, `link:<target>`
+ * (percent-encoded so the line stays one line) or `-` (absent). Written as `# State:` so
+ * `--continue` can refuse choices made against versions that have changed since.
+ */
+export interface RecordedState {
+  L: string;
+  C: string;
+  R: string;
+}
+
+/**
+ * The user's choices; `recorded` holds the `# State:` of each path that has one (a
+ * conflicts.txt written by the Python tool or an older dsg has none).
+ */
+export type ConflictChoices = Map<string, ConflictChoice> & { recorded?: Map<string, RecordedState> };
+
+export function stateKey(e: Entry | undefined): string {
+  if (!e) return '-';
+  return e.type === 'file' ? e.hash : `link:${encodeURIComponent(e.reference)}`;
+}
+
+export function rowState(row: PlanRow): RecordedState {
+  return { L: stateKey(row.local), C: stateKey(row.cache), R: stateKey(row.remote) };
+}
 
 const CHOICE_TEXT: Record<ConflictChoice, string> = {
   R: 'use remote',
@@ -41,10 +68,13 @@ export function renderConflictsFile(rows: PlanRow[]): string {
     '# dsg conflicts: for each file keep exactly one of the _R / _L / _C lines, delete the others,',
     '# then run "dsg sync --continue".',
     '#   _R = use remote   _L = use local   _C = use cached version (the last synced one)',
+    '# "# State:" lines record the versions the choices were made against: leave them as they are.',
   ];
   for (const row of rows) {
     lines.push(`# File: ${row.path}`, `# Conflict: ${STATE_DESCRIPTION[row.state]}`);
     for (const c of choicesFor(row.state)) lines.push(`_${c}  ${CHOICE_TEXT[c]}`);
+    const st = rowState(row);
+    lines.push(`# State: L=${st.L} C=${st.C} R=${st.R}`);
   }
   return `${lines.join('\n')}\n`;
 }
@@ -72,8 +102,10 @@ export function writeConflictsFile(root: string, rows: PlanRow[]): string {
  * Read the user's edited conflicts.txt: for each `# File:` block exactly one choice line
  * (`_R`, `R`, `_L`, … followed by anything). Every mistake is an error naming the line.
  */
-export function parseConflictsFile(text: string, label = CONFLICTS_FILE): Map<string, ConflictChoice> {
-  const choices = new Map<string, ConflictChoice>();
+export function parseConflictsFile(text: string, label = CONFLICTS_FILE): ConflictChoices {
+  const choices: ConflictChoices = new Map<string, ConflictChoice>();
+  const recorded = new Map<string, RecordedState>();
+  choices.recorded = recorded;
   let current: { path: string; line: number } | null = null;
   const bad = (line: number, why: string): never => {
     throw new SyncBlockedError('CONFLICTS_FILE_INVALID', `${label} line ${line}: ${why}. Keep exactly one of the _R / _L / _C lines under each "# File:" line, then run "dsg sync --continue" again.`);
@@ -94,6 +126,14 @@ export function parseConflictsFile(text: string, label = CONFLICTS_FILE): Map<st
       current = { path, line: n };
       return;
     }
+    const state = /^#\s*State:(.*)$/.exec(line);
+    if (state) {
+      if (!current) bad(n, 'a "# State:" line before any "# File:" line');
+      const cur = current as unknown as { path: string; line: number };
+      if (recorded.has(cur.path)) bad(n, `more than one "# State:" line for ${cur.path}`);
+      recorded.set(cur.path, parseState(state[1]) ?? bad(n, `"${raw}" is not a state line (expected "# State: L=… C=… R=…"); run "dsg sync" to write a fresh ${CONFLICTS_FILE}`));
+      return;
+    }
     if (line.startsWith('#')) return;
     const m = /^_?([RLC])(?:\s|$)/i.exec(line);
     if (!m) bad(n, `"${raw}" is not a choice (expected _R, _L or _C)`);
@@ -104,4 +144,10 @@ export function parseConflictsFile(text: string, label = CONFLICTS_FILE): Map<st
   });
   finish();
   return choices;
+}
+
+/** `L=<key> C=<key> R=<key>` in this order; null when malformed. */
+function parseState(text: string): RecordedState | null {
+  const m = /^\s*L=(\S+)\s+C=(\S+)\s+R=(\S+)\s*$/.exec(text);
+  return m ? { L: m[1], C: m[2], R: m[3] } : null;
 }

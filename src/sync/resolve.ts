@@ -10,8 +10,8 @@
 import { SyncBlockedError } from '../errors/SyncBlockedError.js';
 import { comparePaths } from '../manifest/codec.js';
 import type { Entry } from '../manifest/types.js';
-import { choicesFor, type ConflictChoice } from './conflictsFile.js';
-import type { SyncPlan } from './plan.js';
+import { choicesFor, rowState, type ConflictChoices, type RecordedState } from './conflictsFile.js';
+import type { PlanRow, SyncPlan } from './plan.js';
 
 export interface ResolvedPlan extends SyncPlan {
   /** Local paths whose current content must be backed up before it is overwritten or deleted. */
@@ -20,7 +20,8 @@ export interface ResolvedPlan extends SyncPlan {
   fromHistory: Set<string>;
 }
 
-export function resolveConflicts(plan: SyncPlan, choices: Map<string, ConflictChoice>): ResolvedPlan {
+/** `choices.recorded` (from `# State:` lines) is checked against the current L, C and R. */
+export function resolveConflicts(plan: SyncPlan, choices: ConflictChoices): ResolvedPlan {
   const conflicted = new Set(plan.conflicts.map((r) => r.path));
   const unknown = [...choices.keys()].filter((p) => !conflicted.has(p));
   const missing = [...conflicted].filter((p) => !choices.has(p));
@@ -34,6 +35,7 @@ export function resolveConflicts(plan: SyncPlan, choices: Map<string, ConflictCh
       { unknown, missing },
     );
   }
+  refuseStaleChoices(plan.conflicts, choices.recorded);
   const out: ResolvedPlan = { ...plan, upload: [...plan.upload], download: [...plan.download], deleteRemote: [...plan.deleteRemote], deleteLocal: [...plan.deleteLocal], result: new Map(plan.result), conflicts: [], backups: [], fromHistory: new Set() };
   for (const row of plan.conflicts) {
     const choice = choices.get(row.path)!;
@@ -64,4 +66,36 @@ export function resolveConflicts(plan: SyncPlan, choices: Map<string, ConflictCh
   out.changesRemote = out.upload.length > 0 || out.deleteRemote.length > 0;
   out.empty = false;
   return out;
+}
+
+const SIDE_CHANGED: Record<keyof RecordedState, string> = {
+  R: "the repository's version changed",
+  L: 'the local file changed',
+  C: 'the last synced version changed',
+};
+
+/**
+ * A choice is only valid for the versions it was made against: applying `_L` after a teammate
+ * synced a newer version would silently replace their edit. Paths without a record (a
+ * conflicts.txt from the Python tool or an older dsg) are not checked.
+ */
+function refuseStaleChoices(rows: PlanRow[], recorded: Map<string, RecordedState> | undefined): void {
+  if (!recorded || recorded.size === 0) return;
+  const stale: { path: string; changed: string[] }[] = [];
+  for (const row of rows) {
+    const was = recorded.get(row.path);
+    if (!was) continue;
+    const now = rowState(row);
+    const changed = (['R', 'L', 'C'] as const).filter((side) => was[side] !== now[side]);
+    if (changed.length > 0) stale.push({ path: row.path, changed: changed.map((side) => SIDE_CHANGED[side]) });
+  }
+  if (stale.length === 0) return;
+  throw new SyncBlockedError(
+    'CONFLICTS_STALE',
+    'conflicts.txt was written for versions that have changed since, so its choices could overwrite a newer edit:\n' +
+      stale.map((s) => `  ${s.path}: ${s.changed.join(' and ')} since conflicts.txt was written`).join('\n') +
+      '\nNothing was changed. Run "dsg sync" to write a fresh conflicts.txt, choose again, then run "dsg sync --continue".',
+    stale,
+    3,
+  );
 }
