@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { WRITER_VERSION } from '../manifest/types.js';
+import { printableLines } from './printable.js';
 import { registerClone } from './commands/clone.js';
 import { registerInit } from './commands/init.js';
 import { registerListFiles } from './commands/listFiles.js';
@@ -70,6 +71,16 @@ for (const cmd of program.commands) {
 
 process.on('SIGINT', () => process.exit(130));
 
+// A reader that exits early (`dsg log | head -1`) closes the pipe. Stop quietly with the status
+// git gets there (killed by SIGPIPE: 141 as the shell shows it); Node ignores SIGPIPE itself.
+const EXIT_BROKEN_PIPE = 141;
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(EXIT_BROKEN_PIPE);
+    throw err;
+  });
+}
+
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
@@ -77,7 +88,7 @@ try {
     // --help and --version end here with exit code 0; usage mistakes with 2.
     process.exitCode = err.exitCode === 0 ? 0 : 2;
   } else {
-    process.stderr.write(`dsg: internal error: ${(err as Error).message}\n`);
+    process.stderr.write(`dsg: internal error: ${printableLines((err as Error).message)}\n`);
     process.exitCode = 1;
   }
 }

@@ -4,6 +4,7 @@
  */
 import { DsgError } from '../errors/DsgError.js';
 import { SyncBlockedError } from '../errors/SyncBlockedError.js';
+import { printableLines } from './printable.js';
 
 export interface GlobalFlags {
   json?: boolean;
@@ -18,17 +19,17 @@ export class Output {
   /** Human text (suppressed by --json and -q). */
   say(text: string): void {
     if (this.flags.json || this.flags.quiet) return;
-    process.stdout.write(`${text}\n`);
+    process.stdout.write(`${printableLines(text)}\n`);
   }
 
   /** Extra detail for -v. */
   detail(text: string): void {
-    if (this.flags.verbose && !this.flags.json) process.stdout.write(`${text}\n`);
+    if (this.flags.verbose && !this.flags.json) process.stdout.write(`${printableLines(text)}\n`);
   }
 
   /** Warnings go to stderr, even with --json (they are not the result). */
   warn(text: string): void {
-    if (!this.flags.quiet) process.stderr.write(`warning: ${text}\n`);
+    if (!this.flags.quiet) process.stderr.write(`warning: ${printableLines(text)}\n`);
   }
 
   result(value: unknown): void {
@@ -50,7 +51,7 @@ export class Output {
       const details = err instanceof SyncBlockedError ? err.details : undefined;
       process.stdout.write(`${JSON.stringify({ error: { code, message, details } }, null, 2)}\n`);
     }
-    process.stderr.write(`dsg: ${message}\n`);
+    process.stderr.write(`dsg: ${printableLines(message)}\n`);
     if (this.flags.debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
     return isDsg ? err.exitCode : 1;
   }
@@ -60,7 +61,7 @@ export class Output {
 const IO_HINT: Record<string, string> = {
   EACCES: 'Check the permissions of that path.',
   EPERM: 'Check the permissions (and immutable attributes) of that path.',
-  ENOSPC: 'Free some space on that device and try again.',
+  ENOSPC: 'No space or no free inodes on that device ("df -h" and "df -i" show which); free some and try again.',
   EROFS: 'That file system is read-only.',
   ENOENT: 'Check that the path exists (is the disk mounted?).',
 };

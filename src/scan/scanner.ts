@@ -12,6 +12,7 @@ import { unsafeLinkReason } from '../manifest/codec.js';
 import { findCaseCollisions, validatePath, type PathProblem } from './pathRules.js';
 import { ignoredDirectory, ignoredFile, inDataDir, isHiddenName, type TrackingRules } from './rules.js';
 import { StatCache, type StatRow } from './statCache.js';
+import { UnreadablePathError } from '../errors/UnreadablePathError.js';
 
 export interface SkippedPath {
   path: string;
@@ -55,25 +56,79 @@ interface PendingFile {
   st: BigIntStats;
 }
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The reason given for names that are not valid UTF-8 (Linux allows any bytes). */
+export const NOT_UTF8 = 'is not valid UTF-8';
+
+/** A name as text, or null when its bytes are not valid UTF-8. */
+function decodeName(raw: Buffer): string | null {
+  try {
+    return strictUtf8.decode(raw);
+  } catch {
+    return null;
+  }
+}
+
+/** Valid UTF-8 sequences as text, every other byte as `\xNN`, so such names can be shown. */
+export function escapeBytes(raw: Buffer): string {
+  let out = '';
+  let i = 0;
+  while (i < raw.length) {
+    const b = raw[i];
+    const len = b < 0x80 ? 1 : b >= 0xc2 && b < 0xe0 ? 2 : b >= 0xe0 && b < 0xf0 ? 3 : b >= 0xf0 && b < 0xf5 ? 4 : 0;
+    const text = len > 0 && i + len <= raw.length ? decodeName(raw.subarray(i, i + len)) : null;
+    if (text === null) {
+      out += `\\x${b.toString(16).padStart(2, '0')}`;
+      i++;
+    } else {
+      out += text;
+      i += len;
+    }
+  }
+  return out;
+}
+
+function describeReadError(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'ENOENT') return 'it disappeared during the scan';
+  return (err as Error).message;
+}
+
 /** Walk the tree and collect candidates; no file content is read here. */
 function walk(opts: ScanOptions, out: ScanResult): PendingFile[] {
   const files: PendingFile[] = [];
   const { rules } = opts;
-  const visit = (absDir: string, relDir: string): void => {
-    const dir = opendirSync(absDir);
+  // Names are read as bytes: a name that is not UTF-8 cannot be reached through a decoded string.
+  // `undecodable`: the path (so far) holds such a name; nothing below it can be tracked.
+  const visit = (absDir: Buffer, relDir: string, undecodable: boolean): void => {
+    let dir;
+    try {
+      dir = opendirSync(absDir, { encoding: 'buffer' as BufferEncoding });
+    } catch (err) {
+      const shown = relDir || '.';
+      throw new UnreadablePathError(
+        `Cannot read the folder ${shown} (${join(opts.root, shown)}): ${describeReadError(err)}. Fix its permissions, or list it under ignore.paths in .dsgconfig.yml.`,
+        { cause: err },
+      );
+    }
     try {
       for (let d = dir.readSync(); d !== null; d = dir.readSync()) {
-        const name = d.name;
+        const raw = d.name as unknown as Buffer;
+        const decoded = decodeName(raw);
+        const name = decoded ?? escapeBytes(raw);
         if (isHiddenName(name)) continue; // also skips .dsg and .dsgconfig.yml at the root
+        const bad = undecodable || decoded === null;
         const rel = relDir ? `${relDir}/${name}` : name;
-        const abs = join(absDir, name);
+        const abs = Buffer.concat([absDir, Buffer.from('/'), raw]);
         if (d.isDirectory()) {
           const why = ignoredDirectory(rules, rel, name);
           if (why) {
             if (inDataDir(rules, rel)) out.ignored.push(`${rel}/`);
             continue;
           }
-          visit(abs, rel);
+          visit(abs, rel, bad);
           continue;
         }
         if (!inDataDir(rules, rel)) continue;
@@ -81,10 +136,15 @@ function walk(opts: ScanOptions, out: ScanResult): PendingFile[] {
           out.ignored.push(rel);
           continue;
         }
+        if (bad) {
+          out.invalid.push({ path: rel, component: name, reason: `Path ${NOT_UTF8} (such bytes are shown as \\xNN); rename it by hand` });
+          continue;
+        }
         if (d.isSymbolicLink()) {
-          const target = readlinkSync(abs);
-          const why = unsafeLinkReason(rel, target);
-          if (why) {
+          const target = decodeName(readlinkSync(abs, { encoding: 'buffer' }));
+          // A target that is not UTF-8 cannot be stored in a JSON manifest without changing it.
+          const why = target === null ? `has a target that ${NOT_UTF8}` : unsafeLinkReason(rel, target);
+          if (why !== null || target === null) {
             out.skipped.push({ path: rel, reason: `symlink ${why}` });
             continue;
           }
@@ -95,13 +155,13 @@ function walk(opts: ScanOptions, out: ScanResult): PendingFile[] {
           out.skipped.push({ path: rel, reason: d.isFIFO() ? 'FIFO' : d.isSocket() ? 'socket' : 'device or special file' });
           continue;
         }
-        files.push({ rel, abs, st: lstatSync(abs, { bigint: true }) });
+        files.push({ rel, abs: abs.toString('utf8'), st: lstatSync(abs, { bigint: true }) });
       }
     } finally {
       dir.closeSync();
     }
   };
-  visit(opts.root, '');
+  visit(Buffer.from(opts.root), '', false);
   return files;
 }
 

@@ -6,10 +6,12 @@
  * Phases: begun → staged (remote snapshot staged; its hash known) → committed (the commit
  * point is behind us) → applied (local files in place; C not yet written) → file removed.
  */
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { atomicWriteFile } from '../client/atomicWrite.js';
 import type { Entry } from '../manifest/types.js';
+import { JournalError } from '../errors/JournalError.js';
+import { parseClientJournal } from './journalValidation.js';
 
 export type JournalPhase = 'begun' | 'staged' | 'committed' | 'applied';
 
@@ -64,11 +66,19 @@ export function removeJournal(dsgDir: string, txId: string): void {
   rmSync(join(journalDir(dsgDir), `${txId}.json`), { force: true });
 }
 
-/** Journals left behind; a torn one (never fully written: atomic writes) cannot exist. */
+/**
+ * Journals left behind; a torn one (never fully written: atomic writes) cannot exist, but a
+ * damaged or planted one can: each is validated before recovery acts on it.
+ */
 export function listJournals(dsgDir: string): ClientJournal[] {
   const dir = journalDir(dsgDir);
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
     .filter((f) => f.endsWith('.json'))
-    .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as ClientJournal);
+    .map((f) => {
+      const file = join(dir, f);
+      // Never follow a link or read a FIFO here: only a regular file can be a journal dsg wrote.
+      if (!lstatSync(file).isFile()) throw new JournalError(`${file} is not a regular file, so it is not a journal dsg wrote. Move it out of that folder, then run "dsg recover".`);
+      return parseClientJournal(readFileSync(file, 'utf8'), file, f);
+    });
 }

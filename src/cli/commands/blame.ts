@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { blame } from '../../api/blame.js';
 import { formatBytes } from '../output.js';
+import { printable } from '../printable.js';
 import { action, examples } from '../run.js';
 
 export function registerBlame(program: Command): void {
@@ -14,7 +15,7 @@ export function registerBlame(program: Command): void {
         out.say(`${r.path}: ${r.events.length} change${r.events.length === 1 ? '' : 's'} in ${r.snapshots} snapshot${r.snapshots === 1 ? '' : 's'}${r.present ? '' : ' (not in the current snapshot)'}`);
         for (const e of r.events) {
           const what = e.entry === null ? '' : e.entry.type === 'file' ? `${e.entry.hash} ${formatBytes(e.entry.filesize)}` : `-> ${e.entry.reference}`;
-          out.say(`${e.snapshot.padEnd(6)} ${e.change.padEnd(8)} ${e.created_at}  ${(e.user ?? '-').padEnd(24)} ${what.padEnd(28)} ${e.message || '(no message)'}`);
+          out.say(`${e.snapshot.padEnd(6)} ${e.change.padEnd(8)} ${e.created_at}  ${printable(e.user ?? '-').padEnd(24)} ${printable(what).padEnd(28)} ${printable(e.message || '(no message)')}`);
         }
       }),
     );

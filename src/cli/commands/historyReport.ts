@@ -1,6 +1,7 @@
 /** Printing the problem list of validate-snapshot and validate-chain (shared by both). */
 import { PROBLEM_FIX, type HistoryProblem, type ProblemKind } from '../../history/chain.js';
 import type { Output } from '../output.js';
+import { printable } from '../printable.js';
 
 export function printProblems(out: Output, problems: HistoryProblem[]): void {
   for (const p of problems) out.say(`  ${p.kind.padEnd(18)} ${p.message}`);
@@ -12,5 +13,5 @@ export function printProblems(out: Output, problems: HistoryProblem[]): void {
 /** The one-line failure on stderr (shown even with --json and -q, like every error). */
 export function reportFailure(what: string, problems: HistoryProblem[]): void {
   const first = problems[0];
-  process.stderr.write(`dsg: ${what}: ${problems.length} problem${problems.length === 1 ? '' : 's'}; first: ${first.message}\n`);
+  process.stderr.write(`dsg: ${what}: ${problems.length} problem${problems.length === 1 ? '' : 's'}; first: ${printable(first.message)}\n`);
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { log } from '../../api/log.js';
 import { DsgError } from '../../errors/DsgError.js';
+import { printable } from '../printable.js';
 import { action, examples } from '../run.js';
 
 export function registerLog(program: Command): void {
@@ -17,7 +18,7 @@ export function registerLog(program: Command): void {
         if (o.since !== undefined && Number.isNaN(Date.parse(o.since))) throw new DsgError('USAGE', `log: --since takes a date like 2025-06-01, not "${o.since}".`, { exitCode: 2 });
         const entries = await log({ limit, since: o.since, author: o.author });
         out.result(entries);
-        for (const e of entries) out.say(`${e.id.padEnd(6)} ${e.created_at}  ${(e.user ?? '-').padEnd(24)} ${String(e.files).padStart(7)} files  ${e.message || '(no message)'}`);
+        for (const e of entries) out.say(`${e.id.padEnd(6)} ${e.created_at}  ${printable(e.user ?? '-').padEnd(24)} ${String(e.files).padStart(7)} files  ${printable(e.message || '(no message)')}`);
         if (entries.length === 0) out.say('No snapshots.');
       }),
     );

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { snapfetch } from '../../api/snapfetch.js';
 import { DsgError } from '../../errors/DsgError.js';
 import { formatBytes } from '../output.js';
+import { printable } from '../printable.js';
 import { action, examples } from '../run.js';
 
 export function registerSnapfetch(program: Command): void {
@@ -17,7 +18,7 @@ export function registerSnapfetch(program: Command): void {
         if (toStdout && flags.json) throw new DsgError('USAGE', 'snapfetch: -o - writes the file to standard output, where --json would print too; use one of them.', { exitCode: 2 });
         const r = await snapfetch({ file, snapshot: o.snapshot, out: toStdout ? process.stdout : o.output, force: o.force });
         if (toStdout) {
-          if (!flags.quiet) process.stderr.write(`${r.path} as of ${r.snapshot}: ${formatBytes(r.bytes)} written to standard output (hash ${r.hash} verified).\n`);
+          if (!flags.quiet) process.stderr.write(`${printable(r.path)} as of ${r.snapshot}: ${formatBytes(r.bytes)} written to standard output (hash ${r.hash} verified).\n`);
           return;
         }
         out.result(r);

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { validateFile, type Comparison, type LocalState } from '../../api/validateFile.js';
+import { printable } from '../printable.js';
 import { action, examples } from '../run.js';
 
 function local(l: LocalState): string {
@@ -36,7 +37,7 @@ export function registerValidateFile(program: Command): void {
           return 0;
         }
         const bad = [r.cache.status !== 'match' ? `the last sync (${r.cache.status})` : '', r.remote.status !== 'match' ? `the repository (${r.remote.status})` : ''].filter(Boolean).join(' and ');
-        process.stderr.write(`dsg: ${r.path} does not match ${bad}. "dsg status" shows what sync would do about it; "dsg snapfetch ${r.path} -n <sN>" gets a recorded version.\n`);
+        process.stderr.write(`dsg: ${printable(r.path)} does not match ${bad}. "dsg status" shows what sync would do about it; "dsg snapfetch ${printable(r.path)} -n <sN>" gets a recorded version.\n`);
         return 1;
       }),
     );

@@ -2,7 +2,7 @@
  * Transport for a repository on this machine: direct file system calls.
  */
 import { spawn } from 'node:child_process';
-import { createReadStream, promises as fsp } from 'node:fs';
+import { createReadStream, mkdirSync, promises as fsp } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { chunkSizeFor } from '../../manifest/hash.js';
 import { syncFilesystem } from '../../platform/syncFilesystem.js';
@@ -112,7 +112,13 @@ export class LocalTransport implements Transport {
   }
 
   async mkdirp(path: string): Promise<void> {
-    await fsp.mkdir(path, { recursive: true });
+    try {
+      await fsp.mkdir(path, { recursive: true });
+    } catch (err) {
+      // fs.promises.mkdir reports ENOSPC (no free inodes) as ENOENT when recursive (Node 20): the sync call tells the truth.
+      if (!isNotFound(err)) throw err;
+      mkdirSync(path, { recursive: true });
+    }
   }
 
   async rmdirIfEmpty(path: string): Promise<boolean> {
