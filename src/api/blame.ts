@@ -1,6 +1,8 @@
 /**
  * blame: the snapshots where one file was added, modified (content or link target changed)
  * or deleted, with who synced each and when, from the repository's archived manifests.
+ * Snapshots of dsg 0.4.4 have no archive in the repository: they are listed as `unavailable`
+ * and the history before them is unknown (the current snapshot is read from the manifest).
  *
  * @example
  *   import { blame } from 'dsg';
@@ -10,7 +12,7 @@
 import { DsgError } from '../errors/DsgError.js';
 import { blameEvents, viewOf, type BlameEvent, type SnapshotView } from '../history/blame.js';
 import { pathCandidates } from '../history/projectPath.js';
-import { readArchiveOrFail } from '../history/remoteHistory.js';
+import { readArchiveOrOldToolGap } from '../history/remoteHistory.js';
 import { sortSnapshotIds } from '../history/snapshotId.js';
 import { recoverProject } from './recover.js';
 import { withProject, type CommonOptions } from './project.js';
@@ -29,6 +31,8 @@ export interface BlameResult {
   events: BlameEvent[];
   /** True when the path is in the current snapshot. */
   present: boolean;
+  /** Snapshots whose manifest is not stored (written by dsg 0.4.4): changes in them are unknown. */
+  unavailable: string[];
 }
 
 export async function blame(opts: BlameOptions): Promise<BlameResult> {
@@ -36,12 +40,19 @@ export async function blame(opts: BlameOptions): Promise<BlameResult> {
     await recoverProject(project);
     const remote = project.remote();
     const candidates = pathCandidates(project.root, opts.cwd ?? process.cwd(), opts.file, 'blame');
-    const ids = sortSnapshotIds((await remote.readSyncMessages()).snapshots.keys());
+    const history = (await remote.readSyncMessages()).snapshots;
+    const ids = sortSnapshotIds(history.keys());
+    const unavailable: string[] = [];
     // Keep, per candidate, only its own entry of each snapshot.
     const views = new Map<string, SnapshotView[]>(candidates.map((c) => [c, []]));
     const folderHits = new Set<string>();
     for (const id of ids) {
-      const m = await readArchiveOrFail(remote, id);
+      const m = await readArchiveOrOldToolGap(remote, id, history.get(id)!);
+      if (m === null) {
+        unavailable.push(id);
+        for (const c of candidates) views.get(c)!.push({ metadata: history.get(id)!, entries: null });
+        continue;
+      }
       for (const c of candidates) {
         views.get(c)!.push(viewOf(c, m));
         if (!m.entries.has(c) && !folderHits.has(c)) {
@@ -58,7 +69,7 @@ export async function blame(opts: BlameOptions): Promise<BlameResult> {
       const events = blameEvents(c, views.get(c)!);
       if (events.length > 0) {
         const last = views.get(c)![ids.length - 1];
-        return { path: c, snapshots: ids.length, events, present: last.entries.has(c) };
+        return { path: c, snapshots: ids.length, events, present: last.entries?.has(c) ?? false, unavailable };
       }
     }
     const folder = candidates.find((c) => folderHits.has(c));

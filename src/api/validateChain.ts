@@ -4,14 +4,15 @@
  * entries_hash, message, project_config and the previous hash, archive metadata equal to
  * sync-messages, and the current manifest equal to the newest archive. With `deep`, every
  * distinct content any snapshot refers to is streamed and re-hashed. Every broken link is
- * listed; checking does not stop at the first.
+ * listed; checking does not stop at the first. Snapshots of dsg 0.4.4 without an archive are
+ * `notes` (that tool never stored archives in the repository), not problems.
  *
  * @example
  *   import { validateChain } from 'dsg';
  *   const r = await validateChain({ cwd: '/data/myproject' });
  *   if (!r.ok) for (const p of r.problems) console.log(p.snapshot, p.kind, p.message);
  */
-import { checkChain, type HistoryProblem } from '../history/chain.js';
+import { checkChain, type HistoryNote, type HistoryProblem } from '../history/chain.js';
 import { ContentSet } from '../history/deepCheck.js';
 import { readArchiveChecked } from '../history/remoteHistory.js';
 import { sortSnapshotIds } from '../history/snapshotId.js';
@@ -32,6 +33,8 @@ export interface ValidateChainResult {
   contentsChecked: number;
   bytesChecked: number;
   problems: HistoryProblem[];
+  /** Known gaps that are not damage: snapshots of dsg 0.4.4 without an archived manifest. */
+  notes: HistoryNote[];
   /** Why the automatic recovery before checking failed (the checks ran anyway), or null. */
   recoveryError: string | null;
 }
@@ -47,6 +50,7 @@ export async function validateChain(opts: ValidateChainOptions = {}): Promise<Va
     const contents = opts.deep ? new ContentSet() : null;
     progress.phase('history', ids.length, 0);
     let problems: HistoryProblem[];
+    const notes: HistoryNote[] = [];
     try {
       problems = await checkChain({
         snapshots: history.snapshots,
@@ -57,11 +61,12 @@ export async function validateChain(opts: ValidateChainOptions = {}): Promise<Va
           return r;
         },
         onArchive: (id, m) => contents?.add(id, m),
+        onNote: (n) => notes.push(n),
       });
     } finally {
       progress.end();
     }
-    const result: ValidateChainResult = { ok: false, snapshots: ids, current: current?.metadata.snapshot_id ?? null, deep: !!opts.deep, contentsChecked: 0, bytesChecked: 0, problems, recoveryError };
+    const result: ValidateChainResult = { ok: false, snapshots: ids, current: current?.metadata.snapshot_id ?? null, deep: !!opts.deep, contentsChecked: 0, bytesChecked: 0, problems, notes, recoveryError };
     if (contents) {
       if (current) contents.add(current.metadata.snapshot_id, current);
       const v = await contents.verify(remote, progress);

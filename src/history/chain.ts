@@ -4,8 +4,11 @@
  * recomputes from its content, message, config and predecessor, carries the same metadata as
  * sync-messages, and the current manifest is the newest archive. Pure: archives come from a
  * reader the caller supplies, one at a time, so a long history is never held in memory.
+ * Snapshots of dsg 0.4.4 have no archive in the repository (that tool never stored them): for
+ * those only the metadata chain is checked, and the gap is a note, not a problem.
  */
 import { computeSnapshotHash, METADATA_FIELDS } from '../manifest/codec.js';
+import { oldToolGap, writtenByOldTool } from '../manifest/oldTool.js';
 import type { Manifest, ManifestMetadata } from '../manifest/types.js';
 import { snapshotNumber, sortSnapshotIds } from './snapshotId.js';
 
@@ -29,6 +32,13 @@ export interface HistoryProblem {
   message: string;
   /** For content problems: the paths whose content is affected. */
   paths?: string[];
+}
+
+/** A finding that is not damage: a snapshot of the old tool without an archived manifest. */
+export interface HistoryNote {
+  snapshot: string;
+  kind: 'archive-not-stored-by-old-tool';
+  message: string;
 }
 
 /** What reading one archive gave. */
@@ -91,7 +101,7 @@ export function checkSnapshotRecord({ id, meta, previous, archive }: SnapshotChe
   const problems: HistoryProblem[] = [];
   const n = snapshotNumber(id);
   const expectedPrev = n === 1 ? null : `s${n - 1}`;
-  if (archive.status === 'missing') problems.push({ snapshot: id, kind: 'archive-missing', message: `${id}: its archived manifest is missing: ${archive.error}` });
+  if (archive.status === 'missing' && !writtenByOldTool(meta)) problems.push({ snapshot: id, kind: 'archive-missing', message: `${id}: its archived manifest is missing: ${archive.error}` });
   if (archive.status === 'corrupt') problems.push({ snapshot: id, kind: 'archive-corrupt', message: `${id}: its archived manifest is corrupt: ${archive.error}` });
   if (meta.snapshot_previous !== expectedPrev) {
     problems.push({
@@ -144,6 +154,14 @@ export interface ChainInput {
   readArchive: (id: string) => Promise<ArchiveRead>;
   /** Called with each archive that parsed, oldest first (e.g. to collect content to verify). */
   onArchive?: (id: string, manifest: Manifest) => void;
+  /** Called for each snapshot of the old tool without an archive (not a problem). */
+  onNote?: (note: HistoryNote) => void;
+}
+
+/** The note for a snapshot whose archive the old tool never stored; null for anything else. */
+export function oldToolNote(id: string, meta: ManifestMetadata, archive: ArchiveRead): HistoryNote | null {
+  if (archive.status !== 'missing' || !writtenByOldTool(meta)) return null;
+  return { snapshot: id, kind: 'archive-not-stored-by-old-tool', message: `${id}: ${oldToolGap(meta)}; only its metadata and hash chain were checked.` };
 }
 
 /** Every broken link, in snapshot order; an empty list means the chain is intact. */
@@ -158,6 +176,13 @@ export async function checkChain(input: ChainInput): Promise<HistoryProblem[]> {
     const archive = await input.readArchive(id);
     problems.push(...checkSnapshotRecord({ id, meta, previous, archive }));
     if (archive.status === 'ok') input.onArchive?.(id, archive.manifest);
+    const note = oldToolNote(id, meta, archive);
+    if (note) {
+      input.onNote?.(note);
+      // Without an archive, the current manifest is this snapshot's only full record.
+      const diff = input.current?.metadata.snapshot_id === id ? metadataDifferences(input.current.metadata, meta) : [];
+      if (diff.length > 0) problems.push({ snapshot: id, kind: 'metadata-mismatch', message: `${id}: the current manifest and sync-messages.json disagree in ${diff.join(', ')}.` });
+    }
     // Only the newest archive is kept, for the comparison with the current manifest.
     newest = archive;
   }

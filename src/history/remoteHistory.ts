@@ -8,7 +8,8 @@ import { ManifestError } from '../errors/ManifestError.js';
 import { decompressArchive } from '../manifest/archive.js';
 import { parseManifest } from '../manifest/codec.js';
 import { StreamingHash } from '../manifest/hash.js';
-import type { FileEntry, Manifest } from '../manifest/types.js';
+import { writtenByOldTool } from '../manifest/oldTool.js';
+import type { FileEntry, Manifest, ManifestMetadata } from '../manifest/types.js';
 import type { RemoteFilesystem } from '../remote/RemoteFilesystem.js';
 import type { ArchiveRead } from './chain.js';
 
@@ -41,7 +42,16 @@ export async function readArchiveChecked(remote: RemoteFilesystem, id: string, o
 
 /** Read one archive or fail with a message that names it and says what to do. */
 export async function readArchiveOrFail(remote: RemoteFilesystem, id: string): Promise<Manifest> {
+  return archiveOrFail(id, await readArchiveChecked(remote, id));
+}
+
+/** As readArchiveOrFail, but null for a snapshot of dsg 0.4.4, whose archive was never stored in the repository. */
+export async function readArchiveOrOldToolGap(remote: RemoteFilesystem, id: string, meta: ManifestMetadata): Promise<Manifest | null> {
   const r = await readArchiveChecked(remote, id);
+  return r.status === 'missing' && writtenByOldTool(meta) ? null : archiveOrFail(id, r);
+}
+
+function archiveOrFail(id: string, r: ArchiveRead): Manifest {
   if (r.status === 'ok') return r.manifest;
   throw new DsgError('HISTORY_DAMAGED', `Cannot read snapshot ${id}: ${r.error} Run "dsg validate-chain" to see the state of the history.`);
 }

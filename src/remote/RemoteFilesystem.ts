@@ -59,14 +59,25 @@ export interface RemoteRecovery {
   rolledForward: string[];
 }
 
+/** The compressed archive (`.dsg/archive/<sN>-sync.json.lz4` bytes) of one snapshot. */
+export interface StagedArchive {
+  snapshotId: string;
+  bytes: Buffer;
+}
+
 export interface RemoteTransaction {
   readonly txId: string;
   /** Stream one file's new content into staging, verifying size and hash. */
   putContent(entry: FileEntry, source: AsyncIterable<Uint8Array>, onBytes?: (n: number) => void): Promise<void>;
   /** True when content with this hash is already stored (no upload needed). */
   hasContent(entry: FileEntry): Promise<boolean>;
-  /** Stage the new manifest, its archive and the updated sync-messages. */
-  stageSnapshot(manifest: Manifest, syncMessages: SyncMessages): Promise<void>;
+  /**
+   * Stage the new manifest, its archive and the updated sync-messages. `extraArchives`: archives
+   * of earlier snapshots the repository lacks (dsg 0.4.4 never stored them), already verified
+   * by the caller; they MUST be published with the snapshot (after the commit point, re-doable
+   * by `recover`) and MUST leave nothing behind when the transaction is rolled back.
+   */
+  stageSnapshot(manifest: Manifest, syncMessages: SyncMessages, extraArchives?: StagedArchive[]): Promise<void>;
   /** The commit point, then publishing the data (re-doable by `recover`). */
   commit(): Promise<void>;
   /** Undo everything staged; safe to call at any point before `commit`. */

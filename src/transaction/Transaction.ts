@@ -27,6 +27,7 @@ import { resolveConflicts, type ResolvedPlan } from '../sync/resolve.js';
 import { DsgError } from '../errors/DsgError.js';
 import { removeJournal, writeJournal, type ClientJournal, type LocalChange } from './journal.js';
 import { preStateOf } from './clientCommit.js';
+import { missingArchives } from './missingArchives.js';
 import { finishClientCommit, recoverClient } from './recovery.js';
 import { acquireLock, type HeldLock } from './lock.js';
 import { lockWorkingCopy } from '../client/workingCopyLock.js';
@@ -251,7 +252,8 @@ export class Transaction {
           },
           base?.metadata.snapshot_hash ?? null,
         );
-        await remoteTx.stageSnapshot(manifest, withSnapshot(history, manifest.metadata));
+        const archives = await missingArchives(client, remote, base, history, (m) => this.ctx.onNotice?.(m));
+        await remoteTx.stageSnapshot(manifest, withSnapshot(history, manifest.metadata), archives);
         journal.phase = 'staged';
         journal.target_snapshot = manifest.metadata.snapshot_id;
         journal.target_snapshot_hash = manifest.metadata.snapshot_hash;

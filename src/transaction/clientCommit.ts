@@ -99,7 +99,10 @@ export async function writeClientMetadata(client: ClientFilesystem, remote: Remo
   }
   const history = await remote.readSyncMessages();
   for (const id of history.snapshots.keys()) {
-    if (!client.hasArchive(id)) client.writeArchive(id, await remote.readArchiveBytes(id));
+    if (client.hasArchive(id)) continue;
+    // dsg 0.4.4 never put archives in the repository: a known gap, not a reason to stay stuck.
+    if (id !== published.metadata.snapshot_id && !(await remote.hasArchive(id))) continue;
+    client.writeArchive(id, await remote.readArchiveBytes(id));
   }
   client.writeSyncMessages(history);
   client.writeCache(c);

@@ -1,5 +1,5 @@
 /** Printing the problem list of validate-snapshot and validate-chain (shared by both). */
-import { PROBLEM_FIX, type HistoryProblem, type ProblemKind } from '../../history/chain.js';
+import { PROBLEM_FIX, type HistoryNote, type HistoryProblem, type ProblemKind } from '../../history/chain.js';
 import type { Output } from '../output.js';
 import { printable } from '../printable.js';
 
@@ -8,6 +8,11 @@ export function printProblems(out: Output, problems: HistoryProblem[]): void {
   const kinds = [...new Set(problems.map((p) => p.kind))] as ProblemKind[];
   if (kinds.length) out.say('What to do:');
   for (const k of kinds) out.say(`  ${k}: ${PROBLEM_FIX[k]}`);
+}
+
+/** Known gaps that are not damage (snapshots of dsg 0.4.4 without an archive). */
+export function printNotes(out: Output, notes: HistoryNote[]): void {
+  for (const n of notes) out.say(`  note: ${printable(n.message)}`);
 }
 
 /** The one-line failure on stderr (shown even with --json and -q, like every error). */

@@ -8,7 +8,7 @@
  *   .dsg/archive/<sN>-sync.json.lz4 every snapshot's manifest
  *   .dsg/objects/<h2>/<hash>        every content ever synced, once per hash (history)
  *   .dsg/tmp/                       uploads in flight
- *   .dsg/staging/<tx-id>/           staged manifest, archive, sync-messages and journal.json
+ *   .dsg/staging/<tx-id>/           staged manifest, archives, sync-messages and journal.json
  *
  * Readers take content from objects/ (immutable), so a half-updated data tree during
  * roll-forward is never visible through dsg. Repositories written by the old tool have no
@@ -20,7 +20,7 @@ import { posix } from 'node:path';
 import { Readable } from 'node:stream';
 import { ManifestError } from '../../errors/ManifestError.js';
 import { RemoteError } from '../../errors/RemoteError.js';
-import { archiveFileName, archiveNameCandidates, compressArchive, decompressArchive } from '../../manifest/archive.js';
+import { archiveFileName, archiveNameCandidates, compressArchive, decompressArchive, snapshotIdOfArchive } from '../../manifest/archive.js';
 import type { RemoteJournal, TreeChanges } from './journal.js';
 import { PosixTransaction } from './PosixTransaction.js';
 import { parseManifest, serializeManifest } from '../../manifest/codec.js';
@@ -36,6 +36,12 @@ const join = posix.join;
 
 /** Content up to this size is read in one call. */
 const SMALL_CONTENT = 1 << 20;
+
+/** The archive files a journal says were staged; only well-formed archive names (never a path). */
+function stagedArchiveNames(journal: RemoteJournal): string[] {
+  const names = Array.isArray(journal.archives) ? journal.archives : [archiveFileName(journal.new_snapshot_id)];
+  return names.filter((n) => typeof n === 'string' && snapshotIdOfArchive(n) !== null && archiveFileName(snapshotIdOfArchive(n)!) === n);
+}
 
 export class PosixRemote implements RemoteFilesystem {
   readonly location: string;
@@ -270,8 +276,10 @@ export class PosixRemote implements RemoteFilesystem {
   /** Everything after the commit point; each step is idempotent. */
   async rollForward(stagingDir: string, journal: RemoteJournal): Promise<void> {
     const t = this.transport;
-    const archiveName = archiveFileName(journal.new_snapshot_id);
-    if (await t.stat(join(stagingDir, archiveName))) await t.rename(join(stagingDir, archiveName), this.p('archive', archiveName));
+    await t.mkdirp(this.p('archive')); // absent in repositories written by dsg 0.4.4
+    for (const archiveName of stagedArchiveNames(journal)) {
+      if (await t.stat(join(stagingDir, archiveName))) await t.rename(join(stagingDir, archiveName), this.p('archive', archiveName));
+    }
     if (await t.stat(join(stagingDir, 'sync-messages.json'))) await t.rename(join(stagingDir, 'sync-messages.json'), this.p('sync-messages.json'));
     for (const path of journal.changes.delete) {
       await t.unlink(join(this.root, path));

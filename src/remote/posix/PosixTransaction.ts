@@ -1,18 +1,18 @@
 /**
  * One write transaction on a POSIX repository: uploads into `.dsg/objects/` (via `.dsg/tmp/`),
- * the new manifest, archive and sync-messages staged in `.dsg/staging/<tx-id>/`, and the
+ * the new manifest, archives and sync-messages staged in `.dsg/staging/<tx-id>/`, and the
  * commit point: renaming the staged manifest over `.dsg/last-sync.json`.
  */
 import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
 import { RemoteError } from '../../errors/RemoteError.js';
 import { TransferError } from '../../errors/TransferError.js';
-import { archiveFileName, compressArchive } from '../../manifest/archive.js';
+import { archiveFileName, compressArchive, snapshotIdOfArchive } from '../../manifest/archive.js';
 import { serializeManifest } from '../../manifest/codec.js';
 import { StreamingHash } from '../../manifest/hash.js';
 import { serializeSyncMessages, type SyncMessages } from '../../manifest/syncMessages.js';
 import { sameContent, type Entry, type FileEntry, type Manifest } from '../../manifest/types.js';
-import type { RemoteTransaction } from '../RemoteFilesystem.js';
+import type { RemoteTransaction, StagedArchive } from '../RemoteFilesystem.js';
 import type { RemoteJournal, TreeChanges } from './journal.js';
 import type { PosixRemote } from './PosixRemote.js';
 
@@ -85,7 +85,7 @@ export class PosixTransaction implements RemoteTransaction {
     await this.putContent(old, t.createReadStream(inTree, old.filesize)).catch(() => undefined);
   }
 
-  async stageSnapshot(manifest: Manifest, syncMessages: SyncMessages): Promise<void> {
+  async stageSnapshot(manifest: Manifest, syncMessages: SyncMessages, extraArchives: StagedArchive[] = []): Promise<void> {
     const t = this.repo.transport;
     const base = this.base?.entries ?? new Map<string, Entry>();
     const changes: TreeChanges = { delete: [], place: [] };
@@ -106,6 +106,13 @@ export class PosixTransaction implements RemoteTransaction {
     await t.flush(this.repo.root);
     const meta = manifest.metadata;
     await t.writeFile(join(this.staging, archiveFileName(meta.snapshot_id)), compressArchive(serializeManifest(manifest)));
+    const archives = [archiveFileName(meta.snapshot_id)];
+    for (const a of extraArchives) {
+      const name = archiveFileName(a.snapshotId);
+      if (snapshotIdOfArchive(name) !== a.snapshotId || archives.includes(name)) throw new Error(`stageSnapshot: bad extra archive ${JSON.stringify(a.snapshotId)}`);
+      await t.writeFile(join(this.staging, name), a.bytes);
+      archives.push(name);
+    }
     await t.writeFile(join(this.staging, 'sync-messages.json'), serializeSyncMessages(syncMessages));
     await t.writeFile(join(this.staging, 'last-sync.json'), serializeManifest(manifest));
     this.journal = {
@@ -114,6 +121,7 @@ export class PosixTransaction implements RemoteTransaction {
       new_snapshot_id: meta.snapshot_id,
       new_snapshot_hash: meta.snapshot_hash,
       changes,
+      archives,
     };
     await t.writeFile(join(this.staging, 'journal.json'), JSON.stringify(this.journal));
   }

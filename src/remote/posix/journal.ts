@@ -14,4 +14,10 @@ export interface RemoteJournal {
   new_snapshot_id: string;
   new_snapshot_hash: string;
   changes: TreeChanges;
+  /**
+   * Archive files staged next to the journal, moved into `.dsg/archive/` by the roll-forward:
+   * the new snapshot's and those of earlier snapshots the repository lacked. Absent in journals
+   * of older versions: then only the new snapshot's.
+   */
+  archives?: string[];
 }
