@@ -90,6 +90,25 @@ describe('repositories written by dsg 0.4.4', () => {
     assert.deepEqual(archivesIn(join(C, '.dsg')), archivesIn(dsgDir));
   });
 
+  it('killed after the commit point, the next command finishes moving every staged archive', () => {
+    const repo = join(box.repos, 'pykill');
+    makePythonRepository(repo, { lag: true });
+    const W = box.project('pykill', 'pykill');
+    makePythonWorkingCopy(W, 3);
+    put(W, 'task1/import/input/dt1.csv', 'id,value\n1,14\n');
+    const crash = dsg(W, { ...ana, DSG_TEST_CRASH_AT: 'remote-rollforward-file' }, 'sync', '-m', 'killed after commit');
+    assert.notEqual(crash.code, 0);
+    assert.equal(JSON.parse(readFileSync(join(repo, '.dsg', 'last-sync.json'), 'utf8')).metadata.snapshot_id, 's4');
+    const st = dsg(W, ana, 'sync', '--json');
+    assert.equal(st.code, 0, st.stdout + st.stderr);
+    assert.deepEqual(journals(W), []);
+    assert.deepEqual(readdirSync(join(repo, '.dsg', 'staging')), []);
+    assert.deepEqual(archivesIn(join(repo, '.dsg')), ['s1-sync.json.lz4', 's2-sync.json.lz4', 's3-sync.json.lz4', 's4-sync.json.lz4']);
+    const chain = dsg(W, ana, 'validate-chain', '--json');
+    assert.equal(chain.code, 0, chain.stdout + chain.stderr);
+    assert.deepEqual(chain.json.notes, []);
+  });
+
   it('a local archive that does not match the recorded metadata is not uploaded', () => {
     const repo = join(box.repos, 'pyforged');
     makePythonRepository(repo);

@@ -6,6 +6,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { compressArchive, decompressArchive } from '../../src/manifest/archive.js';
 import { formatMtimeNs, mtimeSecondsNs } from '../../src/manifest/time.js';
+import { blameEvents } from '../../src/history/blame.js';
+import { checkChain, type HistoryNote } from '../../src/history/chain.js';
+import { parseManifest } from '../../src/manifest/codec.js';
+import { writtenByOldTool } from '../../src/manifest/oldTool.js';
+import { parseSyncMessages } from '../../src/manifest/syncMessages.js';
+import { WRITER_VERSION } from '../../src/manifest/types.js';
 import { fixtureBytes, fixtureText } from '../helpers/fixtures.js';
 
 /** Magic, FLG, BD, 8-byte content size and header checksum. */
@@ -63,5 +69,43 @@ describe('mtime seconds as Python records them', () => {
     assert.equal(mtimeSecondsNs(-400n), 0n);
     // Half a second before: the previous second.
     assert.equal(formatMtimeNs(t1965 * 1_000_000_000n - 500_000_000n), '1965-02-28T23:59:59-08:00');
+  });
+});
+
+describe('history of a repository written by dsg 0.4.4 (no archives)', () => {
+  it('tells the old tool\'s snapshots from ours by manifest_version', () => {
+    for (const v of ['0.4.4', '0.4', '0.3.1']) assert.equal(writtenByOldTool({ manifest_version: v }), true, v);
+    for (const v of [WRITER_VERSION, '0.5.0', '1.0.0', '']) assert.equal(writtenByOldTool({ manifest_version: v }), false, v);
+  });
+
+  it('checkChain: missing archives of old snapshots are notes; the metadata hash chain is still verified', async () => {
+    const sm = parseSyncMessages(fixtureText('sync-messages.json'), 'sm');
+    const current = parseManifest(fixtureText('s3-last-sync.json'), 's3');
+    const notes: HistoryNote[] = [];
+    const missing = async () => ({ status: 'missing' as const, error: 'absent' });
+    assert.deepEqual(await checkChain({ snapshots: sm.snapshots, current, readArchive: missing, onNote: (n) => notes.push(n) }), []);
+    assert.deepEqual(notes.map((n) => n.snapshot), ['s1', 's2', 's3']);
+    assert.match(notes[0].message, /no archived manifest \(written by dsg 0\.4\.4\)/);
+    const edited = new Map(sm.snapshots);
+    edited.set('s2', { ...sm.snapshots.get('s2')!, snapshot_message: 'rewritten' });
+    const problems = await checkChain({ snapshots: edited, current, readArchive: missing });
+    assert.deepEqual(problems.map((p) => [p.snapshot, p.kind]), [['s2', 'snapshot-hash']]);
+    // A snapshot we wrote with no archive is still damage.
+    const ours = new Map(sm.snapshots);
+    ours.set('s1', { ...sm.snapshots.get('s1')!, manifest_version: WRITER_VERSION });
+    const p2 = await checkChain({ snapshots: ours, current, readArchive: missing });
+    assert.deepEqual(p2.map((p) => [p.snapshot, p.kind]), [['s1', 'archive-missing']]);
+  });
+
+  it('blame after unavailable snapshots reports the first appearance as present, not added', () => {
+    const sm = parseSyncMessages(fixtureText('sync-messages.json'), 'sm');
+    const s3 = parseManifest(fixtureText('s3-last-sync.json'), 's3');
+    const views = [
+      { metadata: sm.snapshots.get('s1')!, entries: null },
+      { metadata: sm.snapshots.get('s2')!, entries: null },
+      { metadata: s3.metadata, entries: s3.entries },
+    ];
+    assert.deepEqual(blameEvents('task1/import/input/dt1.csv', views).map((e) => [e.snapshot, e.change]), [['s3', 'present']]);
+    assert.deepEqual(blameEvents('task1/import/input/dt1.csv', [views[2]]).map((e) => e.change), ['added']);
   });
 });
