@@ -15,7 +15,6 @@
 import { randomBytes } from 'node:crypto';
 import {
   copyFileSync,
-  createReadStream,
   existsSync,
   lstatSync,
   mkdirSync,
@@ -44,6 +43,7 @@ import type { TrackingRules } from '../scan/rules.js';
 import { StatCache, type StatRow } from '../scan/statCache.js';
 import { atomicWriteFile } from './atomicWrite.js';
 import { syncFilesystem } from '../platform/syncFilesystem.js';
+import { createRegularFileStream, notFound, readRegularFile } from '../platform/safeOpen.js';
 import { placementTempPath } from '../platform/tempName.js';
 
 /** Files up to this size move as one buffer: no stream machinery for the many small files. */
@@ -112,16 +112,23 @@ export class ClientFilesystem {
 
   // ---- transfers ----
 
-  /** The file's bytes for an upload: one read for small files, a stream for large ones. */
+  /**
+   * The file's bytes for an upload: one read for small files, a stream for large ones. A file
+   * replaced after the scan by a FIFO, device or link is refused (never opened blocking, never
+   * followed), and one that grew past `size` fails at `size` + 1 bytes, naming the file.
+   */
   openForUpload(relPath: string, size?: number): AsyncIterable<Uint8Array> {
     const file = this.abs(relPath);
+    const advice = 'it changed after dsg scanned it. Nothing was published; run "dsg sync" again';
     if (size !== undefined && size <= SMALL_TRANSFER) {
       // Read lazily so a missing file fails inside the transfer, where it is reported.
       return (async function* () {
-        yield readFileSync(file);
+        const data = await readRegularFile(file, size, advice);
+        if (data === null) throw notFound(file);
+        yield data;
       })();
     }
-    return createReadStream(file, { highWaterMark: chunkSizeFor(size) });
+    return createRegularFileStream(file, { expectedSize: size, chunkSize: chunkSizeFor(size), advice });
   }
 
   stagedPath(txId: string, hash: string): string {
@@ -140,6 +147,8 @@ export class ClientFilesystem {
     try {
       for await (const chunk of source) {
         hash.update(chunk);
+        // Stop at the first byte past the stated size: a hostile source must not fill the disk.
+        if (hash.size > entry.filesize) throw new Error(`the repository sent more than the ${entry.filesize} bytes its manifest states`);
         let off = 0;
         while (off < chunk.length) off += (await fh.write(chunk, off, chunk.length - off)).bytesWritten;
         onBytes?.(chunk.length);

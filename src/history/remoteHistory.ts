@@ -4,6 +4,7 @@
  */
 import type { Readable } from 'node:stream';
 import { DsgError } from '../errors/DsgError.js';
+import { FileReadError } from '../errors/FileReadError.js';
 import { ManifestError } from '../errors/ManifestError.js';
 import { decompressArchive } from '../manifest/archive.js';
 import { parseManifest } from '../manifest/codec.js';
@@ -70,12 +71,25 @@ export async function streamHashing(source: Readable, sink?: (chunk: Buffer) => 
   return { hash: h.digest(), size: h.size };
 }
 
+function isTooLarge(err: unknown): boolean {
+  return err instanceof FileReadError && err.code === 'FILE_TOO_LARGE';
+}
+
+/** More bytes than the entry states (reading stopped there): a mismatch, classified like one below. */
+async function tooLargeCheck(remote: RemoteFilesystem, entry: FileEntry, err: unknown): Promise<ContentCheck> {
+  if (!(await remote.hasStoredContent(entry.hash))) {
+    return { ok: false, kind: 'content-missing', error: `no stored copy of the version with hash ${entry.hash} (${remote.location}/${entry.path} holds other content: ${message(err)})` };
+  }
+  return { ok: false, kind: 'content-mismatch', error: `content stored for hash ${entry.hash} (${entry.filesize} bytes): ${message(err)}` };
+}
+
 /** Re-hash one file's content on the remote and compare with its entry. */
 export async function verifyRemoteContent(remote: RemoteFilesystem, entry: FileEntry, onBytes?: (n: number) => void): Promise<ContentCheck> {
   let source: Readable;
   try {
     source = await remote.openContent(entry);
   } catch (err) {
+    if (isTooLarge(err)) return tooLargeCheck(remote, entry, err);
     const missing = err instanceof DsgError && err.code === 'REMOTE_CONTENT_MISSING';
     return { ok: false, kind: missing ? 'content-missing' : 'content-unreadable', error: message(err) };
   }
@@ -83,6 +97,7 @@ export async function verifyRemoteContent(remote: RemoteFilesystem, entry: FileE
   try {
     got = await streamHashing(source, undefined, onBytes);
   } catch (err) {
+    if (isTooLarge(err)) return tooLargeCheck(remote, entry, err);
     const code = (err as NodeJS.ErrnoException).code;
     const missing = code === 'ENOENT' || code === 'ENOTDIR';
     return { ok: false, kind: missing ? 'content-missing' : 'content-unreadable', error: `reading ${entry.path} (hash ${entry.hash}) failed: ${message(err)}` };

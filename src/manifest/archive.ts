@@ -4,8 +4,10 @@
  */
 import { gunzipSync } from 'node:zlib';
 import { xxh32 } from '@node-rs/xxhash';
-import { compressFrameSync, decompressFrameSync } from 'lz4-napi';
+import { compressFrameSync } from 'lz4-napi';
 import { ManifestError } from '../errors/ManifestError.js';
+import { MANIFEST_MAX_BYTES } from './limits.js';
+import { decompressFramesBounded, Lz4TooLargeError } from './lz4Frame.js';
 
 export function archiveFileName(snapshotId: string): string {
   return `${snapshotId}-sync.json.lz4`;
@@ -55,11 +57,20 @@ function withContentSize(frame: Buffer, contentSize: number): Buffer {
 }
 
 
-export function decompressArchive(data: Buffer, label: string): string {
+/** The manifest text of an archive, never more than `maxBytes` (a small hostile archive can expand to gigabytes). */
+export function decompressArchive(data: Buffer, label: string, maxBytes = MANIFEST_MAX_BYTES): string {
+  let raw: Buffer;
   try {
-    if (data.length >= 2 && data[0] === 0x1f && data[1] === 0x8b) return gunzipSync(data).toString('utf8');
-    return decompressFrameSync(data).toString('utf8');
+    const gzip = data.length >= 2 && data[0] === 0x1f && data[1] === 0x8b;
+    raw = gzip ? gunzipSync(data, { maxOutputLength: maxBytes }) : decompressFramesBounded(data, maxBytes);
   } catch (err) {
+    if (err instanceof Lz4TooLargeError || (err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new ManifestError(
+        `${label}: decompresses to more than ${maxBytes} bytes, the largest manifest dsg reads; the archive is corrupt or was tampered with. Restore it from a backup ("dsg validate-chain" lists the damaged archives).`,
+        { cause: err },
+      );
+    }
     throw new ManifestError(`${label}: cannot be decompressed (${(err as Error).message}); the archive is corrupt.`, { cause: err });
   }
+  return raw.toString('utf8');
 }

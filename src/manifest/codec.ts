@@ -7,7 +7,8 @@
  */
 import { ManifestError } from '../errors/ManifestError.js';
 import { xxh3Hex } from './hash.js';
-import { isIntegerLikeKey, JsonSyntaxError, parseOrderedJson, toPlain, type OrderedJson } from './orderedJson.js';
+import { isIntegerLikeKey, JsonSyntaxError, JsonTooDeepError, parseOrderedJson, toPlain, type OrderedJson } from './orderedJson.js';
+import { JSON_MAX_DEPTH } from './limits.js';
 import type { Entry, JsonValue, Manifest, ManifestMetadata } from './types.js';
 
 const q = JSON.stringify;
@@ -246,6 +247,7 @@ export function parseJsonKeepingOrder(text: string, label: string): OrderedJson 
     if (!hasIntegerLikeKey(text)) return fromPlain(JSON.parse(text));
     return parseOrderedJson(text);
   } catch (err) {
+    if (err instanceof JsonTooDeepError) throw tooDeep(label, err);
     const why = err instanceof JsonSyntaxError || err instanceof SyntaxError ? err.message : String(err);
     throw new ManifestError(`${label}: not valid JSON (${why}). The file is truncated or corrupt.`, { cause: err });
   }
@@ -258,14 +260,18 @@ function hasIntegerLikeKey(text: string): boolean {
   return false;
 }
 
-function fromPlain(v: unknown): OrderedJson {
-  if (Array.isArray(v)) return v.map(fromPlain);
-  if (v !== null && typeof v === 'object') {
-    const m = new Map<string, OrderedJson>();
-    for (const [k, x] of Object.entries(v)) m.set(k, fromPlain(x));
-    return m;
-  }
-  return v as OrderedJson;
+function tooDeep(label: string, cause: unknown): ManifestError {
+  return new ManifestError(`${label}: JSON nested deeper than ${JSON_MAX_DEPTH} levels; no dsg file is, so it is corrupt or was tampered with. Restore it from a backup.`, { cause });
+}
+
+/** JSON.parse itself does not recurse; this conversion does, so it stops at JSON_MAX_DEPTH. */
+function fromPlain(v: unknown, depth = 0): OrderedJson {
+  if (v === null || typeof v !== 'object') return v as OrderedJson;
+  if (depth >= JSON_MAX_DEPTH) throw new JsonTooDeepError();
+  if (Array.isArray(v)) return v.map((x) => fromPlain(x, depth + 1));
+  const m = new Map<string, OrderedJson>();
+  for (const [k, x] of Object.entries(v)) m.set(k, fromPlain(x, depth + 1));
+  return m;
 }
 
 // The same manifest text is often parsed twice in a row (C and R when in sync): keep the last.
@@ -295,7 +301,11 @@ export function parseManifest(text: string, label: string): Manifest {
     if (e === null || typeof e !== 'object' || Array.isArray(e)) throw new ManifestError(`${label}: "entries" is missing or not an object.`);
     rawEntries = Object.entries(e as Record<string, unknown>);
     const m = (plain as Record<string, unknown>).metadata;
-    rawMetadata = m === undefined ? undefined : fromPlain(m);
+    try {
+      rawMetadata = m === undefined ? undefined : fromPlain(m, 1);
+    } catch (err) {
+      throw err instanceof JsonTooDeepError ? tooDeep(label, err) : err;
+    }
   } else {
     const root = parseJsonKeepingOrder(text, label);
     if (!isObj(root)) return notManifest();

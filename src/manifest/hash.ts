@@ -2,8 +2,11 @@
  * XXH3-64 (seed 0) as 16 lowercase hex digits: the only hash in dsg's formats (SPEC §2.3).
  * Streaming so any file size hashes in constant memory.
  */
-import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
+import { closeSync, read, readSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { xxh3 } from '@node-rs/xxhash';
+import { FileReadError } from '../errors/FileReadError.js';
+import { notFound, openRegularFileSync } from '../platform/safeOpen.js';
 
 export function hex64(value: bigint): string {
   return value.toString(16).padStart(16, '0');
@@ -41,25 +44,94 @@ export function chunkSizeFor(size: number | undefined): number {
   return Math.min(IO_CHUNK, Math.max(64 << 10, size + 1));
 }
 
-/** Hash a file's content; `onBytes` reports progress. */
-export async function hashFile(file: string, onBytes?: (n: number) => void): Promise<{ hash: string; size: number }> {
+/** Files up to this size are read into one buffer and hashed in one call. */
+const ONE_SHOT_MAX = 8 << 20;
+
+/** dsg hashes only regular files: anything else is refused, never read (a FIFO would hang). */
+const LOCAL_ADVICE = 'dsg reads only regular files (was it replaced while dsg was running? then run the command again)';
+
+const readAsync = promisify(read);
+
+/** Hash an open file from its current offset to the end, in IO_CHUNK reads. */
+function hashRestSync(fd: number, h: StreamingHash): { hash: string; size: number } {
+  const buf = Buffer.allocUnsafe(IO_CHUNK);
+  for (let n = readSync(fd, buf, 0, IO_CHUNK, null); n > 0; n = readSync(fd, buf, 0, IO_CHUNK, null)) h.update(buf.subarray(0, n));
+  return { hash: h.digest(), size: h.size };
+}
+
+/** Hash an open file of `size` bytes (as fstat said); a file that grew meanwhile is hashed to its end. */
+function hashFdSync(fd: number, size: number): { hash: string; size: number } {
+  if (size > ONE_SHOT_MAX) return hashRestSync(fd, new StreamingHash());
+  const buf = Buffer.allocUnsafe(size + 1);
+  let n = 0;
+  while (n < buf.length) {
+    const r = readSync(fd, buf, n, buf.length - n, null);
+    if (r === 0) break;
+    n += r;
+  }
+  if (n <= size) return { hash: xxh3Hex(buf.subarray(0, n)), size: n };
   const h = new StreamingHash();
-  for await (const chunk of createReadStream(file, { highWaterMark: IO_CHUNK })) {
-    h.update(chunk as Buffer);
-    onBytes?.((chunk as Buffer).length);
+  h.update(buf);
+  return hashRestSync(fd, h);
+}
+
+/** Hash an open file without blocking the event loop (large files; `onBytes` reports progress). */
+async function hashFdAsync(fd: number, onBytes?: (n: number) => void): Promise<{ hash: string; size: number }> {
+  const h = new StreamingHash();
+  const buf = Buffer.allocUnsafe(IO_CHUNK);
+  for (;;) {
+    const { bytesRead } = await readAsync(fd, buf, 0, IO_CHUNK, null);
+    if (bytesRead === 0) break;
+    h.update(buf.subarray(0, bytesRead)); // copied into the hash state: the buffer can be reused
+    onBytes?.(bytesRead);
   }
   return { hash: h.digest(), size: h.size };
 }
 
-/** Hash a file synchronously in 1 MiB reads (constant memory). */
-export function hashFileSync(file: string): { hash: string; size: number } {
-  const h = new StreamingHash();
-  const buf = Buffer.allocUnsafe(IO_CHUNK);
-  const fd = openSync(file, 'r');
+/** Hash a regular file's content (never following a link, never blocking); `onBytes` reports progress. */
+export async function hashFile(file: string, onBytes?: (n: number) => void): Promise<{ hash: string; size: number }> {
+  const opened = openRegularFileSync(file, LOCAL_ADVICE);
+  if (opened === null) throw notFound(file);
   try {
-    for (let n = readSync(fd, buf, 0, IO_CHUNK, null); n > 0; n = readSync(fd, buf, 0, IO_CHUNK, null)) h.update(buf.subarray(0, n));
+    return await hashFdAsync(opened.fd, onBytes);
   } finally {
-    closeSync(fd);
+    closeSync(opened.fd);
   }
-  return { hash: h.digest(), size: h.size };
+}
+
+/** Hash a regular file synchronously in 1 MiB reads (constant memory). */
+export function hashFileSync(file: string): { hash: string; size: number } {
+  const opened = openRegularFileSync(file, LOCAL_ADVICE);
+  if (opened === null) throw notFound(file);
+  try {
+    return hashFdSync(opened.fd, opened.size);
+  } finally {
+    closeSync(opened.fd);
+  }
+}
+
+/** What hashing a file the walk listed found: it may have vanished or been replaced since. */
+export type LocalHashResult = { kind: 'hashed'; hash: string; size: number } | { kind: 'absent' } | { kind: 'skipped'; reason: string };
+
+/**
+ * Hash a file listed by a walk: one that vanished since is absent (not an error), one that
+ * became a FIFO, device, socket, folder or link is skipped with the reason, never opened
+ * blocking or followed. Small files are read synchronously (an async round trip per file
+ * would dominate a scan of many small files).
+ */
+export async function hashLocalFile(file: string, onBytes?: (n: number) => void): Promise<LocalHashResult> {
+  let opened: { fd: number; size: number } | null;
+  try {
+    opened = openRegularFileSync(file, LOCAL_ADVICE);
+  } catch (err) {
+    if (err instanceof FileReadError && err.code === 'NOT_REGULAR_FILE') return { kind: 'skipped', reason: `${err.what} (it replaced a regular file during the scan)` };
+    throw err;
+  }
+  if (opened === null) return { kind: 'absent' };
+  try {
+    const r = opened.size <= ONE_SHOT_MAX ? hashFdSync(opened.fd, opened.size) : await hashFdAsync(opened.fd, onBytes);
+    return { kind: 'hashed', ...r };
+  } finally {
+    closeSync(opened.fd);
+  }
 }

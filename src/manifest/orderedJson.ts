@@ -3,9 +3,18 @@
  * rejects duplicate keys. `JSON.parse` moves integer-like keys first, which would change
  * the order `entries_hash` is computed in; this parser is the exact path for such files.
  */
+import { JSON_MAX_DEPTH } from './limits.js';
+
 export type OrderedJson = null | boolean | number | string | OrderedJson[] | Map<string, OrderedJson>;
 
 export class JsonSyntaxError extends Error {}
+
+/** Nested deeper than JSON_MAX_DEPTH: refused before recursion can exhaust the stack. */
+export class JsonTooDeepError extends JsonSyntaxError {
+  constructor() {
+    super(`nested deeper than ${JSON_MAX_DEPTH} levels`);
+  }
+}
 
 export function parseOrderedJson(text: string): OrderedJson {
   let i = 0;
@@ -43,9 +52,11 @@ export function parseOrderedJson(text: string): OrderedJson {
     const raw = text.slice(start, i);
     return escaped ? (JSON.parse(raw) as string) : raw.slice(1, -1);
   };
-  const value = (): OrderedJson => {
+  // `depth`: containers open around this value; each container recurses once per level.
+  const value = (depth: number): OrderedJson => {
     ws();
     const c = text[i];
+    if ((c === '{' || c === '[') && depth >= JSON_MAX_DEPTH) throw new JsonTooDeepError();
     if (c === '{') {
       i++;
       const m = new Map<string, OrderedJson>();
@@ -62,7 +73,7 @@ export function parseOrderedJson(text: string): OrderedJson {
         if (text[i] !== ':') fail('expected ":"');
         i++;
         if (m.has(k)) fail(`duplicate key ${JSON.stringify(k)}`);
-        m.set(k, value());
+        m.set(k, value(depth + 1));
         ws();
         if (text[i] === ',') i++;
         else if (text[i] === '}') {
@@ -80,7 +91,7 @@ export function parseOrderedJson(text: string): OrderedJson {
         return a;
       }
       for (;;) {
-        a.push(value());
+        a.push(value(depth + 1));
         ws();
         if (text[i] === ',') i++;
         else if (text[i] === ']') {
@@ -96,7 +107,7 @@ export function parseOrderedJson(text: string): OrderedJson {
     return JSON.parse(m[0]) as OrderedJson;
   };
 
-  const v = value();
+  const v = value(0);
   ws();
   if (i !== n) fail('trailing characters');
   return v;

@@ -3,9 +3,9 @@
  * skipped and invalid paths, and produces the local manifest entries (L). Unchanged files are
  * not read again thanks to the stat cache; the rest are hashed (streamed above 8 MiB).
  */
-import { lstatSync, opendirSync, readFileSync, readlinkSync, type BigIntStats } from 'node:fs';
+import { lstatSync, opendirSync, readlinkSync, type BigIntStats } from 'node:fs';
 import { join } from 'node:path';
-import { hashFile, xxh3Hex } from '../manifest/hash.js';
+import { hashLocalFile } from '../manifest/hash.js';
 import { formatMtimeNs } from '../manifest/time.js';
 import type { Entry } from '../manifest/types.js';
 import { unsafeLinkReason } from '../manifest/codec.js';
@@ -47,8 +47,6 @@ export interface ScanOptions {
   statCache?: StatCache;
   onProgress?: (files: number, bytes: number) => void;
 }
-
-const SMALL_FILE = 8 << 20;
 
 interface PendingFile {
   rel: string;
@@ -195,7 +193,14 @@ export async function scanWorkingCopy(opts: ScanOptions): Promise<ScanResult> {
     const size = Number(f.st.size);
     let hash = cache.lookup(f.rel, size, f.st.mtimeNs, f.st.ino);
     if (hash === undefined) {
-      hash = size <= SMALL_FILE ? xxh3Hex(readFileSync(f.abs)) : (await hashFile(f.abs)).hash;
+      // Since the walk the file may have vanished (then it is absent) or been replaced by a FIFO, device or link (skipped).
+      const r = await hashLocalFile(f.abs);
+      if (r.kind === 'absent') continue;
+      if (r.kind === 'skipped') {
+        out.skipped.push({ path: f.rel, reason: r.reason });
+        continue;
+      }
+      hash = r.hash;
       out.hashedFiles++;
       out.hashedBytes += size;
     }

@@ -11,7 +11,16 @@
  *   asked not to (then `flush` must make it durable later), and `rename` atomic (POSIX rename
  *   semantics: replaces the target in one step);
  * - stream in constant memory: `writeStream` consumes its source chunk by chunk;
- * - pass `exec` arguments as an argv array, never through a shell (no quoting bugs possible).
+ * - pass `exec` arguments as an argv array, never through a shell (no quoting bugs possible);
+ * - treat every file it reads as possibly hostile (`readFile`, `createReadStream`): read only a
+ *   regular file, never through a symbolic link at the path (O_NOFOLLOW) and never blocking on
+ *   the open (O_NONBLOCK: a FIFO with no writer must not hang); check the type of what was
+ *   opened (fstat), not of what was there before; never read more than the bound the caller
+ *   gives (at most bound + 1 bytes, to tell "larger" from "exactly that size"). A FIFO,
+ *   device, socket, folder or link is an error naming the path and what it is ("… is a FIFO,
+ *   not a regular file; the repository may have been tampered with …"), code NOT_REGULAR_FILE;
+ *   more bytes than the bound is an error naming the path, code FILE_TOO_LARGE
+ *   (see errors/FileReadError.ts). "Does not exist" stays `null` / an ENOENT stream error.
  */
 import type { Readable } from 'node:stream';
 
@@ -38,13 +47,18 @@ export interface Transport {
   /** For messages: "localhost", "ssh://user@host:port". */
   readonly description: string;
   stat(path: string): Promise<RemoteStat | null>;
-  readFile(path: string): Promise<Buffer | null>;
+  /** The content of a regular file of at most `maxBytes` bytes (else FILE_TOO_LARGE); null when absent. */
+  readFile(path: string, maxBytes: number): Promise<Buffer | null>;
   writeFile(path: string, data: string | Uint8Array): Promise<void>;
   /** Create `path` with `data` only if it does not exist (O_EXCL): true when created, false when it existed. */
   createExclusive(path: string, data: string | Uint8Array): Promise<boolean>;
-  /** A stream of the file's bytes; errors (including "not found") surface on the stream. */
-  /** `sizeHint`: the expected size, so small files get small read buffers. */
-  createReadStream(path: string, sizeHint?: number): Readable;
+  /**
+   * A stream of a regular file's bytes; errors (including "not found") surface on the stream.
+   * `expectedSize`: the size the manifest states. Small files get small read buffers, and the
+   * stream fails (FILE_TOO_LARGE, naming the path) as soon as the file yields more bytes.
+   * Without it only the open rules apply.
+   */
+  createReadStream(path: string, expectedSize?: number): Readable;
   /** Write all chunks of `source` to `path` (created or truncated), then fsync unless `durable` is false. */
   writeStream(path: string, source: AsyncIterable<Uint8Array>, opts?: { durable?: boolean }): Promise<void>;
   /** Make everything written to the file system holding `path` durable (one syncfs for many files). */

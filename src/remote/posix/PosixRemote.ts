@@ -18,12 +18,14 @@
 import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
 import { Readable } from 'node:stream';
+import { FileReadError } from '../../errors/FileReadError.js';
 import { ManifestError } from '../../errors/ManifestError.js';
 import { RemoteError } from '../../errors/RemoteError.js';
 import { archiveFileName, archiveNameCandidates, compressArchive, decompressArchive, snapshotIdOfArchive } from '../../manifest/archive.js';
 import type { RemoteJournal, TreeChanges } from './journal.js';
 import { PosixTransaction } from './PosixTransaction.js';
 import { parseManifest, serializeManifest } from '../../manifest/codec.js';
+import { ARCHIVE_MAX_BYTES, LOCK_FILE_MAX_BYTES, MANIFEST_MAX_BYTES, REMOTE_JOURNAL_MAX_BYTES, SYNC_MESSAGES_MAX_BYTES } from '../../manifest/limits.js';
 import { emptySyncMessages, parseSyncMessages, type SyncMessages } from '../../manifest/syncMessages.js';
 import type { FileEntry, Manifest } from '../../manifest/types.js';
 import type { Transport } from '../../transport/Transport.js';
@@ -87,18 +89,19 @@ export class PosixRemote implements RemoteFilesystem {
     }
   }
 
-  private async readText(file: string): Promise<string | null> {
+  private async readText(file: string, maxBytes: number): Promise<string | null> {
     try {
-      const buf = await this.transport.readFile(file);
+      const buf = await this.transport.readFile(file, maxBytes);
       return buf === null ? null : buf.toString('utf8');
     } catch (err) {
+      if (err instanceof FileReadError) throw err; // already names the file and what to do
       throw new RemoteError(`Cannot read ${file} on ${this.transport.description}: ${(err as Error).message}.`, { cause: err });
     }
   }
 
   async readManifest(): Promise<Manifest | null> {
     const file = this.p('last-sync.json');
-    const text = await this.readText(file);
+    const text = await this.readText(file, MANIFEST_MAX_BYTES);
     if (text === null) {
       await this.requireRepository();
       return null;
@@ -108,7 +111,7 @@ export class PosixRemote implements RemoteFilesystem {
 
   async readSyncMessages(): Promise<SyncMessages> {
     const manifest = await this.readManifest();
-    const text = await this.readText(this.p('sync-messages.json'));
+    const text = await this.readText(this.p('sync-messages.json'), SYNC_MESSAGES_MAX_BYTES);
     const stored = text === null ? emptySyncMessages() : parseSyncMessages(text, `${this.location}/.dsg/sync-messages.json`);
     return consistentHistory(stored, manifest);
   }
@@ -116,7 +119,7 @@ export class PosixRemote implements RemoteFilesystem {
   private async findArchive(snapshotId: string): Promise<{ file: string; data: Buffer } | null> {
     for (const name of archiveNameCandidates(snapshotId)) {
       const file = this.p('archive', name);
-      const data = await this.transport.readFile(file);
+      const data = await this.transport.readFile(file, ARCHIVE_MAX_BYTES);
       if (data) return { file, data };
     }
     return null;
@@ -150,7 +153,8 @@ export class PosixRemote implements RemoteFilesystem {
     const obj = this.objectPath(entry.hash);
     if (entry.filesize <= SMALL_CONTENT) {
       // One read instead of stat + open + reads + close: most files of a tree are small.
-      const data = (await this.transport.readFile(obj)) ?? (await this.transport.readFile(join(this.root, entry.path)).catch(() => null));
+      // Never more than the manifest states: a hostile object cannot make us read more.
+      const data = (await this.transport.readFile(obj, entry.filesize)) ?? (await this.transport.readFile(join(this.root, entry.path), entry.filesize).catch(() => null));
       if (data) return Readable.from([data]);
     } else if (await this.transport.stat(obj)) return this.transport.createReadStream(obj, entry.filesize);
     // Repositories written by the old tool: content only in the tree (the caller verifies the hash).
@@ -177,7 +181,7 @@ export class PosixRemote implements RemoteFilesystem {
   }
 
   async readLock(): Promise<LockRecord | null> {
-    const text = await this.readText(this.lockFile);
+    const text = await this.readText(this.lockFile, LOCK_FILE_MAX_BYTES);
     if (text === null) return null;
     try {
       return JSON.parse(text) as LockRecord;
@@ -210,7 +214,7 @@ export class PosixRemote implements RemoteFilesystem {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return true;
       throw err;
     }
-    const moved = await this.transport.readFile(aside);
+    const moved = await this.transport.readFile(aside, LOCK_FILE_MAX_BYTES);
     let token: string | null = null;
     try {
       token = moved ? (JSON.parse(moved.toString('utf8')) as LockRecord).token : null;
@@ -250,7 +254,7 @@ export class PosixRemote implements RemoteFilesystem {
     const current = staged.length > 0 ? await this.readManifest() : null;
     for (const d of staged) {
       const dir = this.p('staging', d.name);
-      const journalBytes = await this.transport.readFile(join(dir, 'journal.json'));
+      const journalBytes = await this.transport.readFile(join(dir, 'journal.json'), REMOTE_JOURNAL_MAX_BYTES);
       let journal: RemoteJournal | null = null;
       try {
         journal = journalBytes ? (JSON.parse(journalBytes.toString('utf8')) as RemoteJournal) : null;

@@ -2,9 +2,10 @@
  * Transport for a repository on this machine: direct file system calls.
  */
 import { spawn } from 'node:child_process';
-import { createReadStream, mkdirSync, promises as fsp } from 'node:fs';
+import { mkdirSync, promises as fsp } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { chunkSizeFor } from '../../manifest/hash.js';
+import { createRegularFileStream, readRegularFile } from '../../platform/safeOpen.js';
 import { syncFilesystem } from '../../platform/syncFilesystem.js';
 import type { DirEntry, ExecResult, RemoteStat, Transport } from '../Transport.js';
 
@@ -12,6 +13,10 @@ function isNotFound(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException).code;
   return code === 'ENOENT' || code === 'ENOTDIR';
 }
+
+/** Appended to every refused read: dsg itself stores only regular files of the stated size there. */
+const HOSTILE_ADVICE =
+  'the repository may have been tampered with or damaged. Restore this file from a backup or ask whoever manages the repository ("dsg validate-snapshot --deep" lists what is affected)';
 
 function kind(st: { isFile(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean }): RemoteStat['type'] {
   return st.isFile() ? 'file' : st.isDirectory() ? 'directory' : st.isSymbolicLink() ? 'symlink' : 'other';
@@ -30,13 +35,8 @@ export class LocalTransport implements Transport {
     }
   }
 
-  async readFile(path: string): Promise<Buffer | null> {
-    try {
-      return await fsp.readFile(path);
-    } catch (err) {
-      if (isNotFound(err)) return null;
-      throw err;
-    }
+  async readFile(path: string, maxBytes: number): Promise<Buffer | null> {
+    return readRegularFile(path, maxBytes, HOSTILE_ADVICE);
   }
 
   async writeFile(path: string, data: string | Uint8Array): Promise<void> {
@@ -66,8 +66,8 @@ export class LocalTransport implements Transport {
     return true;
   }
 
-  createReadStream(path: string, sizeHint?: number): Readable {
-    return createReadStream(path, { highWaterMark: chunkSizeFor(sizeHint) });
+  createReadStream(path: string, expectedSize?: number): Readable {
+    return createRegularFileStream(path, { expectedSize, chunkSize: chunkSizeFor(expectedSize), advice: HOSTILE_ADVICE });
   }
 
   async flush(path: string): Promise<void> {

@@ -1,0 +1,188 @@
+/**
+ * Opening files that may be hostile or may change under us: never follow a symbolic link
+ * (O_NOFOLLOW), never block (O_NONBLOCK: a FIFO with no writer would hang the open and every
+ * read), accept only a regular file (fstat after the open, so the check and the read concern
+ * the same file), and never read more than allowed (+1 byte, to tell "exactly that size" from
+ * "larger"). Every error names the file. Shared by the local transport (repository reads)
+ * and the client (uploads, scanning, hashing).
+ */
+import { closeSync, constants, fstatSync, lstatSync, openSync, promises as fsp, type Stats } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { FileReadError } from '../errors/FileReadError.js';
+
+/** O_NOFOLLOW/O_NONBLOCK do not exist on Windows; there the type check after the open still holds. */
+const SAFE_READ_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
+
+/** What to tell the user after naming the problem, e.g. "the repository may have been tampered with". */
+export type Advice = string;
+
+function isNotFound(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+/** "a FIFO", "a symbolic link", …: what a non-regular file is, for messages. */
+export function describeFileType(st: Pick<Stats, 'isFIFO' | 'isSocket' | 'isCharacterDevice' | 'isBlockDevice' | 'isDirectory' | 'isSymbolicLink'>): string {
+  if (st.isSymbolicLink()) return 'a symbolic link';
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isSocket()) return 'a socket';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isDirectory()) return 'a folder';
+  return 'a special file';
+}
+
+export function notRegular(path: string, what: string, advice: Advice): FileReadError {
+  return new FileReadError('NOT_REGULAR_FILE', path, `${path} is ${what}, not a regular file; ${advice}.`, what);
+}
+
+/** The error for an open refused because of what the file is (a link with O_NOFOLLOW, a socket). */
+function refusedOpen(path: string, err: unknown, advice: Advice): FileReadError | null {
+  const code = (err as NodeJS.ErrnoException).code;
+  // ELOOP (Linux, macOS) / EMLINK (FreeBSD): the last component is a symbolic link. ENXIO: a socket.
+  if (code !== 'ELOOP' && code !== 'EMLINK' && code !== 'ENXIO') return null;
+  let what = code === 'ENXIO' ? 'a socket' : 'a symbolic link';
+  try {
+    what = describeFileType(lstatSync(path));
+  } catch {
+    /* keep the guess from the error code */
+  }
+  return notRegular(path, what, advice);
+}
+
+/** The usual "no such file" error, for callers that need one where the open returned null. */
+export function notFound(path: string): NodeJS.ErrnoException {
+  const err: NodeJS.ErrnoException = new Error(`ENOENT: no such file or directory, open '${path}'`);
+  err.code = 'ENOENT';
+  err.path = path;
+  return err;
+}
+
+/** Open a regular file for reading; null when it does not exist. */
+export async function openRegularFile(path: string, advice: Advice): Promise<{ fh: FileHandle; size: number } | null> {
+  let fh: FileHandle;
+  try {
+    fh = await fsp.open(path, SAFE_READ_FLAGS);
+  } catch (err) {
+    if (isNotFound(err)) return null;
+    throw refusedOpen(path, err, advice) ?? err;
+  }
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) throw notRegular(path, describeFileType(st), advice);
+    return { fh, size: st.size };
+  } catch (err) {
+    await fh.close();
+    throw err;
+  }
+}
+
+/** Synchronous twin of openRegularFile (for synchronous hashing). */
+export function openRegularFileSync(path: string, advice: Advice): { fd: number; size: number } | null {
+  let fd: number;
+  try {
+    fd = openSync(path, SAFE_READ_FLAGS);
+  } catch (err) {
+    if (isNotFound(err)) return null;
+    throw refusedOpen(path, err, advice) ?? err;
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw notRegular(path, describeFileType(st), advice);
+    return { fd, size: st.size };
+  } catch (err) {
+    closeSync(fd);
+    throw err;
+  }
+}
+
+function tooLarge(path: string, maxBytes: number, advice: Advice): FileReadError {
+  return new FileReadError('FILE_TOO_LARGE', path, `${path} is larger than ${maxBytes} bytes, the most dsg reads for this file; ${advice}.`);
+}
+
+function moreThanExpected(path: string, expected: number, advice: Advice): FileReadError {
+  return new FileReadError('FILE_TOO_LARGE', path, `${path} holds more than the ${expected} bytes expected; ${advice}.`);
+}
+
+/** The whole content of a regular file of at most `maxBytes` bytes; null when it does not exist. */
+export async function readRegularFile(path: string, maxBytes: number, advice: Advice): Promise<Buffer | null> {
+  const opened = await openRegularFile(path, advice);
+  if (opened === null) return null;
+  const { fh, size } = opened;
+  try {
+    if (size > maxBytes) throw tooLarge(path, maxBytes, advice);
+    const chunks: Buffer[] = [];
+    let total = 0;
+    // The stated size + 1 in the first read: one read for an unchanged file, growth detected.
+    for (let want = size + 1; ; want = Math.min(maxBytes + 1 - total, 1 << 20)) {
+      const buf = Buffer.allocUnsafe(want);
+      const { bytesRead } = await fh.read(buf, 0, want, null);
+      if (bytesRead === 0) break;
+      chunks.push(buf.subarray(0, bytesRead));
+      total += bytesRead;
+      if (total > maxBytes) throw tooLarge(path, maxBytes, advice);
+    }
+    return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total);
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * A stream of a regular file's bytes that fails (naming the file) once the file yields more
+ * than `expectedSize` bytes; without `expectedSize` only the open rules apply. "Not found"
+ * surfaces on the stream as the usual ENOENT error.
+ */
+export function createRegularFileStream(path: string, opts: { expectedSize?: number; chunkSize: number; advice: Advice }): Readable {
+  return new BoundedReadStream(path, opts.expectedSize, opts.chunkSize, opts.advice);
+}
+
+class BoundedReadStream extends Readable {
+  private fh: FileHandle | null = null;
+  private total = 0;
+
+  constructor(
+    private readonly path: string,
+    private readonly expected: number | undefined,
+    private readonly chunkSize: number,
+    private readonly advice: Advice,
+  ) {
+    super({ highWaterMark: chunkSize });
+  }
+
+  override _construct(callback: (err?: Error | null) => void): void {
+    openRegularFile(this.path, this.advice).then((opened) => {
+      if (opened) {
+        this.fh = opened.fh;
+        callback();
+        return;
+      }
+      callback(notFound(this.path));
+    }, callback);
+  }
+
+  override _read(): void {
+    const limit = this.expected === undefined ? this.chunkSize : Math.min(this.chunkSize, this.expected + 1 - this.total);
+    const buf = Buffer.allocUnsafe(Math.max(limit, 1));
+    this.fh!.read(buf, 0, buf.length, null).then(({ bytesRead }) => {
+      if (bytesRead === 0) {
+        this.push(null);
+        return;
+      }
+      this.total += bytesRead;
+      if (this.expected !== undefined && this.total > this.expected) {
+        this.destroy(moreThanExpected(this.path, this.expected, this.advice));
+        return;
+      }
+      this.push(buf.subarray(0, bytesRead));
+    }, (err: Error) => this.destroy(err));
+  }
+
+  override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
+    const fh = this.fh;
+    this.fh = null;
+    if (fh === null) callback(err);
+    else fh.close().then(() => callback(err), () => callback(err));
+  }
+}
