@@ -17,6 +17,8 @@ import { lockWorkingCopy } from '../client/workingCopyLock.js';
 import { findProjectRoot, PROJECT_CONFIG_FILE } from '../config/projectConfig.js';
 import { ConfigError } from '../errors/ConfigError.js';
 import { CONFLICT_BACKUP } from '../scan/rules.js';
+import { placementTempPath } from '../platform/tempName.js';
+import { listJournals } from '../transaction/journal.js';
 import type { CommonOptions } from './project.js';
 
 export type LeftoverKind = 'tmp' | 'staging' | 'partial-file' | 'atomic-write-tmp' | 'conflict-backup';
@@ -46,14 +48,18 @@ export interface CleanResult {
   kept: { path: string; txId: string }[];
 }
 
-/** `<name>.dsg-<tx-id>.tmp`, written next to its target while a file is put in place. */
+/** `<name>.dsg-<tx-id>.tmp`: where versions before 0.5.1 put a file before renaming it into place. */
 export const PARTIAL_FILE = /\.dsg-([0-9A-Za-z-]+)\.tmp$/;
+
+/** `.dsg-<16 hex>.tmp`: the same, since names of any valid length must fit (platform/tempName.ts). */
+export const PLACEMENT_TEMP = /^\.dsg-[0-9a-f]{16}\.tmp$/;
 
 /** `.<name>.<pid>.<ms>.tmp`: an atomic write of dsg metadata that a crash interrupted. */
 export const ATOMIC_WRITE_TMP = /^\..+\.\d+\.\d+\.tmp$/;
 
 /** What kind of leftover a working-copy file name is (outside .dsg/), or null. */
 export function classifyTreeName(name: string, backups: boolean): { kind: LeftoverKind; txId?: string } | null {
+  if (PLACEMENT_TEMP.test(name)) return { kind: 'partial-file' };
   const m = PARTIAL_FILE.exec(name);
   if (m) return { kind: 'partial-file', txId: m[1] };
   if (backups && CONFLICT_BACKUP.test(name)) return { kind: 'conflict-backup' };
@@ -64,6 +70,18 @@ export function classifyTreeName(name: string, backups: boolean): { kind: Leftov
 export function txIdOfTmpName(name: string, activeTxIds: ReadonlySet<string>): string | null {
   for (const tx of activeTxIds) if (name.startsWith(`${tx}-`)) return tx;
   return null;
+}
+
+/** Temp names of placements that journals of unfinished transactions may still use, with their tx. */
+function placementTempsOf(dsg: string): (rel: string) => string | undefined {
+  const temps = new Map<string, string>();
+  try {
+    for (const j of listJournals(dsg)) for (const c of j.changes) temps.set(placementTempPath(c.path, j.tx_id), j.tx_id);
+  } catch {
+    // An unreadable journal: keep every temp name (recovery reports the journal).
+    return () => 'an unreadable journal';
+  }
+  return (rel) => temps.get(rel);
 }
 
 function sizeOf(abs: string): { bytes: number; directory: boolean } {
@@ -101,6 +119,7 @@ export async function clean(opts: CleanOptions = {}): Promise<CleanResult> {
 
 function scanAndRemove(root: string, dsg: string, opts: CleanOptions): CleanResult {
   const active = new Set(list(join(dsg, 'transactions')).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -'.json'.length)));
+  const activeTemps = placementTempsOf(dsg);
   const items: Leftover[] = [];
   const kept: CleanResult['kept'] = [];
   const add = (rel: string, kind: LeftoverKind): void => {
@@ -134,7 +153,8 @@ function scanAndRemove(root: string, dsg: string, opts: CleanOptions): CleanResu
       }
       const c = classifyTreeName(name, !!opts.backups);
       if (!c) continue;
-      if (c.txId && active.has(c.txId)) kept.push({ path: childRel, txId: c.txId });
+      const liveTx = c.txId ? (active.has(c.txId) ? c.txId : undefined) : PLACEMENT_TEMP.test(name) ? activeTemps(childRel) : undefined;
+      if (liveTx) kept.push({ path: childRel, txId: liveTx });
       else add(childRel, c.kind);
     }
   };

@@ -11,6 +11,7 @@ import type { PathProblem } from '../scan/pathRules.js';
 import type { SkippedPath } from '../scan/scanner.js';
 import { planSync, type PlanRow } from '../sync/plan.js';
 import { STATE_DESCRIPTION, type SyncState } from '../sync/states.js';
+import { isTrackedPath } from '../scan/rules.js';
 import { requireSnapshot } from '../remote/requireSnapshot.js';
 import { recoverProject } from './recover.js';
 import { withProject, type CommonOptions } from './project.js';
@@ -31,6 +32,8 @@ export interface StatusResult {
   /** Rows that only refresh the cache (identical on both sides). */
   cacheOnly: StatusRow[];
   unchanged: number;
+  /** Repository files this working copy's rules do not track (other data dirs, hidden, ignored): left alone. */
+  outside: number;
   invalid: PathProblem[];
   skipped: SkippedPath[];
   caseCollisions: string[][];
@@ -48,7 +51,7 @@ export async function status(opts: CommonOptions & { onNotice?: (message: string
     const cache = project.client.readCache();
     const scan = await project.client.scan(project.rules, project.user.user_id, cache?.entries);
     project.client.refreshStatCache(scan);
-    const plan = planSync(scan.entries, cache?.entries ?? new Map(), remote.entries ?? new Map());
+    const plan = planSync(scan.entries, cache?.entries ?? new Map(), remote.entries ?? new Map(), (path) => isTrackedPath(project.rules, path));
     const out: StatusResult = {
       snapshot: remote.metadata.snapshot_id ?? null,
       cacheSnapshot: cache?.metadata.snapshot_id ?? null,
@@ -57,6 +60,7 @@ export async function status(opts: CommonOptions & { onNotice?: (message: string
       conflicts: [],
       cacheOnly: [],
       unchanged: 0,
+      outside: plan.outside.size,
       invalid: scan.invalid,
       skipped: scan.skipped,
       caseCollisions: scan.caseCollisions,

@@ -13,7 +13,7 @@
  *   if (!r.ok) for (const p of r.problems) console.log(p.snapshot, p.kind, p.message);
  */
 import { checkChain, type HistoryNote, type HistoryProblem } from '../history/chain.js';
-import { ContentSet } from '../history/deepCheck.js';
+import { ContentSet, treeProblems } from '../history/deepCheck.js';
 import { readArchiveChecked } from '../history/remoteHistory.js';
 import { sortSnapshotIds } from '../history/snapshotId.js';
 import { silentProgress } from '../transaction/progress.js';
@@ -73,6 +73,7 @@ export async function validateChain(opts: ValidateChainOptions = {}): Promise<Va
       problems.push(...v.problems);
       result.contentsChecked = v.checked;
       result.bytesChecked = v.bytes;
+      if (current) problems.push(...(await treeProblems(remote, current)));
     }
     result.ok = problems.length === 0;
     return result;

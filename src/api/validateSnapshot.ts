@@ -11,7 +11,7 @@
  */
 import { DsgError } from '../errors/DsgError.js';
 import { checkCurrent, checkSnapshotRecord, type HistoryProblem } from '../history/chain.js';
-import { ContentSet } from '../history/deepCheck.js';
+import { ContentSet, treeProblems } from '../history/deepCheck.js';
 import { readArchiveChecked } from '../history/remoteHistory.js';
 import { describeRange, parseSnapshotId, snapshotNumber, sortSnapshotIds } from '../history/snapshotId.js';
 import type { Manifest } from '../manifest/types.js';
@@ -69,6 +69,10 @@ export async function validateSnapshot(opts: ValidateSnapshotOptions): Promise<V
       problems.push(...v.problems);
       result.contentsChecked = v.checked;
       result.bytesChecked = v.bytes;
+      // The browsable tree shows the current snapshot: it must match it too (not only the stored objects).
+      if (id === newest && current) {
+        problems.push(...(await treeProblems(remote, current)));
+      }
     }
     result.ok = problems.length === 0;
     return result;

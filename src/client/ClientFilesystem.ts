@@ -44,7 +44,7 @@ import { StatCache, type StatRow } from '../scan/statCache.js';
 import { atomicWriteFile } from './atomicWrite.js';
 import { syncFilesystem } from '../platform/syncFilesystem.js';
 import { createRegularFileStream, notFound, readRegularFile } from '../platform/safeOpen.js';
-import { placementTempPath } from '../platform/tempName.js';
+import { componentsFit, MAX_NAME_BYTES, placementTempPath } from '../platform/tempName.js';
 
 /** Files up to this size move as one buffer: no stream machinery for the many small files. */
 export const SMALL_TRANSFER = 1 << 20;
@@ -167,6 +167,33 @@ export class ClientFilesystem {
       );
     }
     renameSync(tmp, staged);
+  }
+
+  /**
+   * Before the commit point: everything the client commit will do must be possible. Each
+   * target's folders are real folders (or absent, or a file this sync deletes first), a
+   * folder standing where a file goes holds only files this sync deletes, and backup names
+   * fit. Throws LOCAL_PATH_BLOCKED naming the path; nothing has changed yet.
+   */
+  checkLocalChanges(changes: readonly { path: string; target: Entry | null; backup?: string }[]): void {
+    const deleting = new Set(changes.filter((c) => c.target === null).map((c) => c.path));
+    const blocked = (path: string, why: string): never => {
+      throw new DsgError('LOCAL_PATH_BLOCKED', `Cannot write ${path}: ${why}. Nothing was changed. Move it away and run "dsg sync" again.`);
+    };
+    for (const c of changes) {
+      if (c.backup && !componentsFit(c.backup)) blocked(c.path, `its conflict backup name ${c.backup} is longer than ${MAX_NAME_BYTES} bytes; set backup_on_conflict: false in dsg.yml to skip backups`);
+      if (c.target === null) continue;
+      let rel = '';
+      for (const part of c.path.split('/').slice(0, -1)) {
+        rel = rel ? `${rel}/${part}` : part;
+        const st = lstatSync(this.abs(rel), { throwIfNoEntry: false });
+        if (st === undefined || st.isDirectory()) continue;
+        if (deleting.has(rel)) break;
+        blocked(c.path, `${this.abs(rel)} is ${st.isSymbolicLink() ? 'a symbolic link' : 'a file'}, not a folder (dsg never writes through links)`);
+      }
+      const st = lstatSync(this.abs(c.path), { throwIfNoEntry: false });
+      if (st?.isDirectory() && !onlyDeletedFiles(this.abs(c.path), c.path, deleting)) blocked(c.path, `a folder ${this.abs(c.path)} stands there and holds files this sync does not remove`);
+    }
   }
 
   /** Create missing parent directories, refusing to write through a symlink or over a file. */
@@ -293,7 +320,47 @@ export class ClientFilesystem {
 
   ensureDsgDir(): void {
     mkdirSync(this.dsgDir, { recursive: true });
+    this.checkOwnDirs();
   }
+
+  /**
+   * dsg's folders inside `.dsg/` must be real folders: recovery empties staging/ and tmp/, and
+   * a link there would make it empty whatever the link points to. Throws naming the link.
+   */
+  checkOwnDirs(): void {
+    for (const sub of OWN_DIRS) {
+      const st = lstatSync(this.p(sub), { throwIfNoEntry: false });
+      if (st !== undefined && !st.isDirectory()) {
+        throw new DsgError(
+          'LOCAL_LAYOUT_INVALID',
+          `${this.p(sub)} is ${st.isSymbolicLink() ? 'a symbolic link' : 'not a folder'}; dsg keeps its own files there and never follows links out of .dsg/. Remove it (the link only, not what it points to) and run the command again.`,
+        );
+      }
+    }
+  }
+
+  /** Leftovers in staging/ and tmp/ that dsg named (transaction ids, `<tx-id>-<random>`). */
+  ownLeftovers(): string[] {
+    this.checkOwnDirs();
+    const staged = safeReaddir(this.p('staging')).filter((n) => TX_NAME.test(n)).map((n) => this.p('staging', n));
+    const temps = safeReaddir(this.p('tmp')).filter((n) => TX_NAME.test(n)).map((n) => this.p('tmp', n));
+    return [...staged, ...temps];
+  }
+}
+
+/** Folders of `.dsg/` that dsg creates, fills and empties. */
+const OWN_DIRS = ['staging', 'tmp', 'resume', 'transactions', 'archive'];
+
+/** Names dsg gives in staging/ and tmp/: a transaction id, or `<tx-id>-<random>`. */
+const TX_NAME = /^[0-9A-Za-z][0-9A-Za-z-]*$/;
+
+/** True when every non-folder below `abs` (relative path `rel`) is in `deleting`. */
+function onlyDeletedFiles(abs: string, rel: string, deleting: ReadonlySet<string>): boolean {
+  for (const d of readdirSync(abs, { withFileTypes: true })) {
+    const childRel = `${rel}/${d.name}`;
+    if (d.isDirectory() ? !onlyDeletedFiles(join(abs, d.name), childRel, deleting) : !deleting.has(childRel)) return false;
+  }
+  return true;
 }
 
 function safeReaddir(dir: string): string[] {

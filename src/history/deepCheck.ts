@@ -8,6 +8,12 @@ import { silentProgress, type Progress } from '../transaction/progress.js';
 import type { HistoryProblem } from './chain.js';
 import { verifyRemoteContent } from './remoteHistory.js';
 
+/** The browsable data tree against the current snapshot (validate --deep). */
+export async function treeProblems(remote: RemoteFilesystem, current: Manifest): Promise<HistoryProblem[]> {
+  const id = current.metadata.snapshot_id;
+  return (await remote.checkTree(current)).map((d) => ({ snapshot: id, kind: 'tree-mismatch', message: `${d.path}: ${d.problem}.`, paths: [d.path] }));
+}
+
 /** Distinct contents to verify, each with the snapshots and paths that use it. */
 export class ContentSet {
   // Per content: its paths and the first and last snapshot using it (compact for long histories).

@@ -143,8 +143,60 @@ export function unsafePathReason(p: string): string | null {
     if (c === '..') return 'contains ".."';
     if (c === '.') return 'contains "."';
   }
-  if (p === '.dsg' || p.startsWith('.dsg/')) return 'lies inside .dsg/';
+  if (isDsgDir(p.split('/', 1)[0])) return 'lies inside .dsg/';
   return null;
+}
+
+/** `.dsg` in any case: on macOS and Windows, which share these repositories, `.DSG` is the same folder. */
+function isDsgDir(component: string | undefined): boolean {
+  return component !== undefined && component.toLowerCase() === '.dsg';
+}
+
+/** How many links one resolution may pass through, as the kernel's ELOOP limit. */
+const MAX_LINK_HOPS = 40;
+
+/**
+ * Links whose target, followed through the other links of the same tree, leaves the project
+ * or enters .dsg/ (each link alone may look harmless: `l2 -> l1/..` with `l1 -> ..`).
+ * `links` maps link path to target; returns path → reason for each bad link.
+ */
+export function escapingLinks(links: ReadonlyMap<string, string>): Map<string, string> {
+  const bad = new Map<string, string>();
+  for (const [path, target] of links) {
+    const why = resolveThroughLinks(path, target, links);
+    if (why) bad.set(path, why);
+  }
+  return bad;
+}
+
+function resolveThroughLinks(linkPath: string, target: string, links: ReadonlyMap<string, string>): string | null {
+  let hops = 0;
+  // Components still to walk, and where the walk stands (project-relative).
+  const resolve = (from: string[], ref: string): string[] | string => {
+    const stack = [...from];
+    for (const c of ref.split('/')) {
+      if (c === '' || c === '.') continue;
+      if (c === '..') {
+        if (stack.length === 0) return `resolves outside the project through other links ("${ref}")`;
+        stack.pop();
+        continue;
+      }
+      stack.push(c);
+      const next = links.get(stack.join('/'));
+      if (next !== undefined) {
+        if (++hops > MAX_LINK_HOPS) return 'is part of a loop of links';
+        const here = stack.slice(0, -1);
+        const got = resolve(here, next);
+        if (typeof got === 'string') return got;
+        stack.length = 0;
+        stack.push(...got);
+      }
+    }
+    return stack;
+  };
+  const got = resolve(linkPath.split('/').slice(0, -1), target);
+  if (typeof got === 'string') return got;
+  return isDsgDir(got[0]) ? `points into .dsg/ through other links ("${target}")` : null;
 }
 
 /** A link target must stay relative and inside the project. */
@@ -158,7 +210,7 @@ export function unsafeLinkReason(linkPath: string, reference: string): string | 
       parts.pop();
     } else if (c !== '' && c !== '.') parts.push(c);
   }
-  if (parts[0] === '.dsg') return `points into .dsg/ ("${reference}")`;
+  if (isDsgDir(parts[0])) return `points into .dsg/ ("${reference}")`;
   return null;
 }
 
@@ -317,6 +369,11 @@ export function parseManifest(text: string, label: string): Manifest {
   const metadata = readMetadata(rawMetadata, label);
   const entries = new Map<string, Entry>();
   for (const [k, v] of rawEntries) entries.set(k, readEntry(k, v, label));
+  const links = new Map<string, string>();
+  for (const e of entries.values()) if (e.type === 'link') links.set(e.path, e.reference);
+  for (const [path, why] of escapingLinks(links)) {
+    throw new ManifestError(`${label}: link ${q(path)} ${why}. The manifest is corrupt or hostile; it was not written by dsg.`);
+  }
   const nested = findNestedPath(entries.keys());
   if (nested) throw new ManifestError(`${label}: entry ${q(nested[1])} lies under entry ${q(nested[0])}, which is not a directory; the manifest is corrupt or hostile.`);
   if (metadata.entry_count !== entries.size) {

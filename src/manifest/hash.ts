@@ -32,6 +32,16 @@ export class StreamingHash {
   }
 }
 
+/** Hash everything a stream yields; `onBytes` reports progress. */
+export async function hashStream(source: AsyncIterable<Uint8Array>, onBytes?: (n: number) => void): Promise<{ hash: string; size: number }> {
+  const h = new StreamingHash();
+  for await (const chunk of source) {
+    h.update(chunk);
+    onBytes?.(chunk.length);
+  }
+  return { hash: h.digest(), size: h.size };
+}
+
 /** 1 MiB reads: large enough that syscall overhead vanishes, small enough for constant memory. */
 export const IO_CHUNK = 1 << 20;
 

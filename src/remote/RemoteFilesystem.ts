@@ -37,6 +37,12 @@ export interface RemoteFilesystem extends LockStore {
   hasStoredContent(hash: string): Promise<boolean>;
   /** Raw bytes of an archived manifest, for copying to clients. */
   readArchiveBytes(snapshotId: string): Promise<Buffer>;
+  /**
+   * Backends that keep a browsable data tree (POSIX, ZFS): how the tree differs from the
+   * current snapshot `current` (an entry missing, of another type, size, content or link target,
+   * or under a folder that is a link), one line per path. Backends without a tree return [].
+   */
+  checkTree(current: Manifest, onBytes?: (n: number) => void): Promise<TreeDifference[]>;
   /** The content of a file entry of any snapshot, as a stream. */
   openContent(entry: FileEntry): Promise<Readable>;
   /**
@@ -52,6 +58,11 @@ export interface RemoteFilesystem extends LockStore {
   /** Finish or undo whatever interrupted transactions left (idempotent; call under the lock). */
   recover(): Promise<RemoteRecovery>;
   close(): Promise<void>;
+}
+
+export interface TreeDifference {
+  path: string;
+  problem: string;
 }
 
 export interface RemoteRecovery {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { hashLocalFile } from '../manifest/hash.js';
 import { formatMtimeNs } from '../manifest/time.js';
 import type { Entry } from '../manifest/types.js';
-import { unsafeLinkReason } from '../manifest/codec.js';
+import { escapingLinks, unsafeLinkReason } from '../manifest/codec.js';
 import { findCaseCollisions, validatePath, type PathProblem } from './pathRules.js';
 import { ignoredDirectory, ignoredFile, inDataDir, isHiddenName, type TrackingRules } from './rules.js';
 import { StatCache, type StatRow } from './statCache.js';
@@ -173,6 +173,18 @@ function addEntry(opts: ScanOptions, out: ScanResult, e: Entry): void {
   out.entries.set(e.path, e);
 }
 
+/** Links that leave the project only when followed through other links: skipped, as readers reject them. */
+function dropEscapingLinks(out: ScanResult): void {
+  const links = new Map<string, string>();
+  for (const e of out.entries.values()) if (e.type === 'link') links.set(e.path, e.reference);
+  if (links.size === 0) return;
+  for (const [path, why] of escapingLinks(links)) {
+    out.entries.delete(path);
+    out.invalid = out.invalid.filter((p) => p.path !== path);
+    out.skipped.push({ path, reason: `symlink ${why}` });
+  }
+}
+
 export async function scanWorkingCopy(opts: ScanOptions): Promise<ScanResult> {
   const out: ScanResult = {
     entries: new Map(),
@@ -212,6 +224,7 @@ export async function scanWorkingCopy(opts: ScanOptions): Promise<ScanResult> {
   }
   opts.onProgress?.(doneFiles, doneBytes);
   out.statCacheStale = out.hashedFiles > 0 || out.statRows.size !== cache.rowCount;
+  dropEscapingLinks(out);
   out.caseCollisions = findCaseCollisions(out.entries.keys());
   return out;
 }

@@ -27,13 +27,23 @@ export interface SyncPlan {
   conflicts: PlanRow[];
   /** Entries of the synced state (the new R and C), sorted by path. */
   result: Map<string, Entry>;
+  /**
+   * Repository entries this working copy's tracking rules do not cover (a teammate's other
+   * data dir, hidden or ignored paths): never downloaded, never deleted, carried unchanged
+   * into `result` (like a sparse checkout). They have no row.
+   */
+  outside: Map<string, Entry>;
   /** True when the remote content changes, i.e. a new snapshot is needed. */
   changesRemote: boolean;
   /** True when nothing at all would change (no snapshot, no file, no cache update). */
   empty: boolean;
 }
 
-export function planSync(l: Map<string, Entry>, c: Map<string, Entry>, r: Map<string, Entry>): SyncPlan {
+/**
+ * `isTracked` says whether this working copy's rules cover a path (default: every path).
+ * L comes from a scan, so only C and R can hold paths the rules do not cover.
+ */
+export function planSync(l: Map<string, Entry>, c: Map<string, Entry>, r: Map<string, Entry>, isTracked: (path: string) => boolean = () => true): SyncPlan {
   const paths = new Set<string>([...l.keys(), ...c.keys(), ...r.keys()]);
   const sorted = sortPaths([...paths]);
   const plan: SyncPlan = {
@@ -45,6 +55,7 @@ export function planSync(l: Map<string, Entry>, c: Map<string, Entry>, r: Map<st
     cacheOnly: [],
     conflicts: [],
     result: new Map(),
+    outside: new Map(),
     changesRemote: false,
     empty: true,
   };
@@ -52,6 +63,13 @@ export function planSync(l: Map<string, Entry>, c: Map<string, Entry>, r: Map<st
     const le = l.get(path);
     const ce = c.get(path);
     const re = r.get(path);
+    if (le === undefined && !isTracked(path)) {
+      if (re !== undefined) {
+        plan.outside.set(path, re);
+        plan.result.set(path, re);
+      }
+      continue;
+    }
     const { state, action } = classifyPath(le, ce, re);
     const row: PlanRow = { path, state, action, local: le, cache: ce, remote: re };
     plan.rows.push(row);

@@ -20,11 +20,15 @@ import { WRITER_VERSION, type Entry, type FileEntry, type Manifest } from '../ma
 import type { RemoteFilesystem, RemoteTransaction } from '../remote/RemoteFilesystem.js';
 import { requireSnapshot } from '../remote/requireSnapshot.js';
 import type { ScanResult } from '../scan/scanner.js';
-import type { TrackingRules } from '../scan/rules.js';
+import { isTrackedPath, type TrackingRules } from '../scan/rules.js';
 import { checkSafetyRails, planBytes, planSync, type PlanRow, type SyncPlan } from '../sync/plan.js';
 import { CONFLICTS_FILE, removeConflictsFile, writeConflictsFile, type ConflictChoice } from '../sync/conflictsFile.js';
 import { resolveConflicts, type ResolvedPlan } from '../sync/resolve.js';
 import { DsgError } from '../errors/DsgError.js';
+import { ManifestError } from '../errors/ManifestError.js';
+import { validatePath, type PathProblem } from '../scan/pathRules.js';
+import { PublishedIncompleteError } from '../errors/PublishedIncompleteError.js';
+import { describeIoError } from '../remote/posix/PosixTransaction.js';
 import { removeJournal, writeJournal, type ClientJournal, type LocalChange } from './journal.js';
 import { preStateOf } from './clientCommit.js';
 import { missingArchives } from './missingArchives.js';
@@ -104,6 +108,20 @@ function uniqueByHash(entries: Entry[]): FileEntry[] {
   return [...seen.values()];
 }
 
+/**
+ * Repository paths are held to the same path rules as local ones before anything is written:
+ * a manifest whose entries pass the codec's checks may still name, say, an NFD or newline path.
+ */
+function refuseInvalidDownloads(plan: SyncPlan, location: string): void {
+  const bad = plan.download.map((e) => validatePath(e.path)).filter((p): p is PathProblem => p !== null);
+  if (bad.length === 0) return;
+  throw new ManifestError(
+    `The repository manifest ${location}/.dsg/last-sync.json names ${bad.length} path(s) that break the path rules, so they are not written into this working copy:\n` +
+      bad.map((p) => `  ${JSON.stringify(p.path)}: ${p.reason}`).join('\n') +
+      '\ndsg never writes such paths; the manifest was not written by dsg. Ask whoever maintains the repository to check it ("dsg validate-snapshot").',
+  );
+}
+
 export class Transaction {
   private readonly progress: Progress;
 
@@ -154,7 +172,7 @@ export class Transaction {
 
     const R = remoteManifest?.entries ?? new Map<string, Entry>();
     const C = cache?.entries ?? new Map<string, Entry>();
-    let plan: SyncPlan = planSync(scan.entries, C, R);
+    let plan: SyncPlan = planSync(scan.entries, C, R, (path) => isTrackedPath(this.ctx.rules, path));
     const hadConflicts = plan.conflicts.length > 0;
     if (opts.choices && hadConflicts) plan = resolveConflicts(plan, opts.choices);
     if (opts.kind === 'clone') {
@@ -163,10 +181,11 @@ export class Transaction {
       plan.deleteRemote = [];
       plan.changesRemote = false;
     }
+    refuseInvalidDownloads(plan, remote.location);
     const cacheIsCurrent = cache !== null && remoteManifest !== null && cache.metadata.snapshot_hash === remoteManifest.metadata.snapshot_hash;
     if (plan.conflicts.length > 0 && !opts.dryRun) writeConflictsFile(client.root, plan.conflicts);
     if (!hadConflicts && !opts.dryRun && removeConflictsFile(client.root)) this.ctx.onNotice?.(`${CONFLICTS_FILE} removed: no conflicts remain`);
-    checkSafetyRails({ plan, localCount: scan.entries.size, cacheCount: C.size, remoteCount: R.size, force: opts.force ?? false });
+    checkSafetyRails({ plan, localCount: scan.entries.size, cacheCount: C.size, remoteCount: R.size - plan.outside.size, force: opts.force ?? false });
     reachStep('plan-made');
 
     const result: SyncResult = {
@@ -210,6 +229,8 @@ export class Transaction {
       ...(backups.has(path) ? { backup: `${path}~${stamp}~` } : {}),
     });
     const changes: LocalChange[] = [...plan.deleteLocal.map((path) => change(path, null)), ...plan.download.map((e) => change(e.path, e))];
+    // What could fail while applying them is checked now, before the commit point.
+    client.checkLocalChanges(changes);
     const journal: ClientJournal = {
       tx_id: txId,
       kind: opts.kind,
@@ -228,6 +249,9 @@ export class Transaction {
 
     let remoteTx: RemoteTransaction | null = null;
     let published: Manifest | null = base;
+    let staged: Manifest | null = null;
+    /** Set when the repository's roll-forward failed after its commit point. */
+    let unfinished: PublishedIncompleteError | null = null;
     try {
       if (plan.changesRemote) {
         remoteTx = await remote.begin(txId, base, fence);
@@ -253,6 +277,7 @@ export class Transaction {
           base?.metadata.snapshot_hash ?? null,
         );
         const archives = await missingArchives(client, remote, base, history, (m) => this.ctx.onNotice?.(m));
+        staged = manifest;
         await remoteTx.stageSnapshot(manifest, withSnapshot(history, manifest.metadata), archives);
         journal.phase = 'staged';
         journal.target_snapshot = manifest.metadata.snapshot_id;
@@ -269,21 +294,40 @@ export class Transaction {
         // Download-only: the journal write below is this sync's commit point.
       }
     } catch (err) {
-      await remoteTx?.rollback().catch(() => undefined);
-      if (opts.kind === 'clone') client.keepForResume(txId);
-      else client.removeStaging(txId);
-      removeJournal(client.dsgDir, txId);
-      throw explainIoError(err, remote.location);
+      if (err instanceof PublishedIncompleteError && staged !== null) {
+        // Past the commit point there is only roll-forward: the working copy still gets the snapshot.
+        unfinished = err;
+        published = staged;
+        result.snapshot = staged.metadata.snapshot_id;
+      } else {
+        await remoteTx?.rollback().catch(() => undefined);
+        if (opts.kind === 'clone') client.keepForResume(txId);
+        else client.removeStaging(txId);
+        removeJournal(client.dsgDir, txId);
+        throw explainIoError(err, remote.location);
+      }
     }
 
     journal.phase = 'committed';
     writeJournal(client.dsgDir, journal);
     reachStep('journal-committed');
 
-    result.keptLocal = await finishClientCommit(client, remote, journal);
+    try {
+      result.keptLocal = await finishClientCommit(client, remote, journal);
+    } catch (err) {
+      const id = journal.target_snapshot ?? 'the snapshot';
+      throw new PublishedIncompleteError(
+        id,
+        'working copy',
+        `${unfinished ? `${unfinished.message}\n` : ''}${id} is the repository's current snapshot, but updating this working copy failed: ${describeIoError(err)}. ` +
+          `Nothing is lost: fix the cause, then run "dsg recover" (or any dsg command) to finish; the rest is recorded in .dsg/transactions/${txId}.json.`,
+        { cause: err },
+      );
+    }
     reachStep('staging-cleaned');
     client.saveStatCache(this.statRowsAfter(scan, plan));
     if (opts.kind === 'clone') client.clearResume();
+    if (unfinished) throw unfinished;
   }
 
   private async upload(tx: RemoteTransaction, entries: Entry[], fromHistory: Set<string> = new Set()): Promise<void> {

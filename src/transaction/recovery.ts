@@ -15,7 +15,7 @@ import type { RemoteFilesystem, RemoteRecovery } from '../remote/RemoteFilesyste
 import { applyLocalChanges, keptWithCache, writeClientMetadata } from './clientCommit.js';
 import { listJournals, removeJournal, writeJournal, type ClientJournal } from './journal.js';
 import { reachStep } from './steps.js';
-import { readdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 
 export interface ClientRecovery {
   rolledBack: string[];
@@ -62,6 +62,7 @@ export async function finishClientCommit(client: ClientFilesystem, remote: Remot
 
 export async function recoverClient(client: ClientFilesystem, remote: RemoteFilesystem): Promise<ClientRecovery> {
   const out: ClientRecovery = { rolledBack: [], rolledForward: [], kept: [] };
+  client.checkOwnDirs();
   for (const j of listJournals(client.dsgDir)) {
     if (await passedCommitPoint(remote, j)) {
       out.kept.push(...(await finishClientCommit(client, remote, j)));
@@ -76,16 +77,6 @@ export async function recoverClient(client: ClientFilesystem, remote: RemoteFile
     reachStep('recover-client-done');
   }
   // Staging or temp files without a journal (killed before the journal was written).
-  for (const dir of ['staging', 'tmp']) {
-    for (const name of safeList(client.p(dir))) rmSync(client.p(dir, name), { recursive: true, force: true });
-  }
+  for (const leftover of client.ownLeftovers()) rmSync(leftover, { recursive: true, force: true });
   return out;
-}
-
-function safeList(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return [];
-  }
 }

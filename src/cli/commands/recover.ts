@@ -7,9 +7,11 @@ export function registerRecover(program: Command): void {
     .command('recover')
     .description('finish or undo an interrupted sync on both sides (also automatic before other commands)')
     .option('--wait <seconds>', 'wait this long for a writer holding the repository lock', '30')
+    .option('--break-lock', 'first remove the repository lock (.dsg/lock.json), when its holder is really gone')
     .action(
-      action(async ({ out }, o: { wait: string }) => {
-        const r = await recover({ wait: Number(o.wait) || 0, onNotice: (m) => out.warn(m) });
+      action(async ({ out }, o: { wait: string; breakLock?: boolean }) => {
+        const r = await recover({ wait: Number(o.wait) || 0, breakLock: o.breakLock, onNotice: (m) => out.warn(m) });
+        if (o.breakLock && r.brokenLock === null) out.say('There was no repository lock to remove.');
         out.result(r);
         const rf = [...(r.remote?.rolledForward ?? []), ...r.client.rolledForward];
         const rb = [...(r.remote?.rolledBack ?? []), ...r.client.rolledBack];
@@ -20,5 +22,5 @@ export function registerRecover(program: Command): void {
         if (r.remoteSkipped) out.warn(`repository not checked: ${r.remoteSkipped}`);
       }),
     );
-  examples(cmd, ['dsg recover', 'dsg recover --json']);
+  examples(cmd, ['dsg recover', 'dsg recover --json', 'dsg recover --break-lock']);
 }

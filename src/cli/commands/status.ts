@@ -19,6 +19,7 @@ export function registerStatus(program: Command): void {
         group('Local changes (sync uploads or deletes on the remote)', s.localChanges);
         group('Remote changes (sync downloads or deletes locally)', s.remoteChanges);
         group('Conflicts (block the sync)', s.conflicts);
+        if (s.outside > 0) out.say(`\n${s.outside} file(s) outside your data dirs (tracked by teammates; left alone)`);
         if (s.cacheOnly.length > 0) out.detail(`\n${s.cacheOnly.length} path(s) identical on both sides (cache refresh only)`);
         for (const p of s.invalid) out.warn(`invalid path ${p.path}: ${p.reason} (sync refuses it; --normalize renames it)`);
         for (const k of s.skipped) out.warn(`not tracked: ${k.path} (${k.reason})`);

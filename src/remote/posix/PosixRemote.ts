@@ -22,19 +22,27 @@ import { FileReadError } from '../../errors/FileReadError.js';
 import { ManifestError } from '../../errors/ManifestError.js';
 import { RemoteError } from '../../errors/RemoteError.js';
 import { archiveFileName, archiveNameCandidates, compressArchive, decompressArchive, snapshotIdOfArchive } from '../../manifest/archive.js';
-import type { RemoteJournal, TreeChanges } from './journal.js';
+import { parseRemoteJournal, TX_ID, type RemoteJournal, type TreeChanges } from './journal.js';
+import { PublishedIncompleteError } from '../../errors/PublishedIncompleteError.js';
+import { describeIoError } from './PosixTransaction.js';
+import type { DirEntry } from '../../transport/Transport.js';
 import { PosixTransaction } from './PosixTransaction.js';
 import { parseManifest, serializeManifest } from '../../manifest/codec.js';
 import { ARCHIVE_MAX_BYTES, LOCK_FILE_MAX_BYTES, MANIFEST_MAX_BYTES, REMOTE_JOURNAL_MAX_BYTES, SYNC_MESSAGES_MAX_BYTES } from '../../manifest/limits.js';
 import { emptySyncMessages, parseSyncMessages, type SyncMessages } from '../../manifest/syncMessages.js';
 import type { FileEntry, Manifest } from '../../manifest/types.js';
 import type { Transport } from '../../transport/Transport.js';
-import type { RemoteFilesystem, RemoteRecovery, RemoteTransaction } from '../RemoteFilesystem.js';
+import type { RemoteFilesystem, RemoteRecovery, RemoteTransaction, TreeDifference } from '../RemoteFilesystem.js';
+import { hashStream } from '../../manifest/hash.js';
 import { consistentHistory } from '../history.js';
-import type { LockRecord } from '../lockRecord.js';
+import { lockToken, parseLockRecord, type LockRecord, type StoredLock } from '../lockRecord.js';
 import { reachStep } from '../../transaction/steps.js';
+import { placementTempPath } from '../../platform/tempName.js';
 import { forEachLimited, TRANSFER_CONCURRENCY } from '../../transaction/pool.js';
 const join = posix.join;
+
+/** Names dsg gives in .dsg/tmp/: `<tx-id>-<random>` uploads, `lock-<token>.json`, `broken-lock-<random>.json`. */
+const OWN_TMP_NAME = /^[0-9A-Za-z][0-9A-Za-z-]*(\.json)?$/;
 
 /** Content up to this size is read in one call. */
 const SMALL_CONTENT = 1 << 20;
@@ -166,8 +174,35 @@ export class PosixRemote implements RemoteFilesystem {
     });
   }
 
+  async checkTree(current: Manifest, onBytes?: (n: number) => void): Promise<TreeDifference[]> {
+    const out: TreeDifference[] = [];
+    const knownDirs = new Set<string>();
+    for (const e of current.entries.values()) {
+      const why = await this.treeAncestorProblem(e.path, new Set(), knownDirs);
+      if (why) {
+        out.push({ path: e.path, problem: why });
+        continue;
+      }
+      const abs = join(this.root, e.path);
+      const st = await this.transport.stat(abs);
+      const want = e.type === 'file' ? 'file' : 'symlink';
+      if (st === null) out.push({ path: e.path, problem: 'missing from the data tree' });
+      else if (st.type !== want) out.push({ path: e.path, problem: `is a ${st.type} in the data tree, the snapshot has a ${e.type}` });
+      else if (e.type === 'link') {
+        const target = await this.transport.readlink(abs);
+        if (target !== e.reference) out.push({ path: e.path, problem: `links to ${JSON.stringify(target)} in the data tree, the snapshot says ${JSON.stringify(e.reference)}` });
+      } else if (st.size !== e.filesize) out.push({ path: e.path, problem: `has ${st.size} bytes in the data tree, the snapshot says ${e.filesize}` });
+      else {
+        const got = await hashStream(this.transport.createReadStream(abs, e.filesize), onBytes).catch((err: Error) => ({ hash: `unreadable: ${err.message}` }));
+        if (got.hash !== e.hash) out.push({ path: e.path, problem: `holds other content in the data tree (hash ${got.hash}, the snapshot says ${e.hash})` });
+      }
+    }
+    return out;
+  }
+
   async begin(txId: string, base: Manifest | null, fence: () => Promise<void>): Promise<RemoteTransaction> {
     await this.requireRepository();
+    await this.requireOwnDirs();
     const staging = this.p('staging', txId);
     await this.transport.mkdirp(staging);
     await this.transport.mkdirp(this.p('tmp'));
@@ -180,20 +215,44 @@ export class PosixRemote implements RemoteFilesystem {
     return this.p('lock.json');
   }
 
+  get lockLocation(): string {
+    return `${this.location}/.dsg/lock.json`;
+  }
+
   async readLock(): Promise<LockRecord | null> {
+    return (await this.inspectLock())?.record ?? null;
+  }
+
+  async inspectLock(): Promise<StoredLock | null> {
+    const st = await this.transport.stat(this.lockFile);
+    if (st === null) return null;
     const text = await this.readText(this.lockFile, LOCK_FILE_MAX_BYTES);
     if (text === null) return null;
-    try {
-      return JSON.parse(text) as LockRecord;
-    } catch {
-      // A lock file torn by a crash in the middle of its creation: treat it as expired.
-      return { user: 'unknown', host: 'unknown', pid: 0, tx_id: 'unknown', token: `torn:${text.length}`, started_at: '', expires_at: 0 };
-    }
+    // An unparsable lock is not "torn": it may be one being written. The caller judges it by its age.
+    return { record: parseLockRecord(text), token: lockToken(text), mtimeMs: st.mtimeMs };
   }
 
   async createLock(record: LockRecord): Promise<boolean> {
     await this.requireRepository();
-    return this.transport.createExclusive(this.lockFile, JSON.stringify(record));
+    // Written whole under a private name, then hard-linked into place (EEXIST like O_EXCL):
+    // a reader never sees a half-written lock of a live writer.
+    const tmpDir = this.p('tmp');
+    const dirType = (await this.transport.stat(tmpDir))?.type;
+    if (dirType === undefined) await this.transport.mkdirp(tmpDir);
+    else if (dirType !== 'directory') return this.transport.createExclusive(this.lockFile, JSON.stringify(record)); // never write through a link
+    const tmp = this.p('tmp', `new-lock-${record.token}.json`);
+    await this.transport.writeFile(tmp, JSON.stringify(record));
+    try {
+      await this.transport.link(tmp, this.lockFile);
+      return true;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') return false;
+      if (code === 'EPERM' || code === 'EXDEV' || code === 'ENOTSUP') return this.transport.createExclusive(this.lockFile, JSON.stringify(record));
+      throw err;
+    } finally {
+      await this.transport.unlink(tmp).catch(() => undefined);
+    }
   }
 
   async renewLock(record: LockRecord): Promise<boolean> {
@@ -215,12 +274,7 @@ export class PosixRemote implements RemoteFilesystem {
       throw err;
     }
     const moved = await this.transport.readFile(aside, LOCK_FILE_MAX_BYTES);
-    let token: string | null = null;
-    try {
-      token = moved ? (JSON.parse(moved.toString('utf8')) as LockRecord).token : null;
-    } catch {
-      token = moved ? `torn:${moved.length}` : null;
-    }
+    const token = moved ? lockToken(moved.toString('utf8')) : null;
     if (token === staleToken) {
       await this.transport.unlink(aside);
       return true;
@@ -241,28 +295,48 @@ export class PosixRemote implements RemoteFilesystem {
   }
 
   async hasLeftovers(): Promise<boolean> {
-    if ((await this.transport.readdir(this.p('staging'))).length > 0) return true;
-    if ((await this.transport.readdir(this.p('tmp'))).length > 0) return true;
+    if ((await this.ownEntries('staging')).length > 0) return true;
+    if ((await this.ownEntries('tmp')).length > 0) return true;
     return (await this.transport.stat(this.lockFile)) !== null;
+  }
+
+  /**
+   * dsg's own entries in `.dsg/staging` or `.dsg/tmp`: only when that folder is a real one
+   * (a symlink there could point at anyone's files, and recovery removes what it lists), and
+   * only names dsg gives (transaction ids, `<tx>-<random>`, lock temps).
+   */
+  private async ownEntries(sub: 'staging' | 'tmp'): Promise<DirEntry[]> {
+    if ((await this.transport.stat(this.p(sub)))?.type !== 'directory') return [];
+    const entries = await this.transport.readdir(this.p(sub));
+    return sub === 'staging' ? entries.filter((d) => d.type === 'directory' && TX_ID.test(d.name)) : entries.filter((d) => OWN_TMP_NAME.test(d.name));
+  }
+
+  /** The folders a writer writes into must be real folders of the repository, not links out of it. */
+  async requireOwnDirs(): Promise<void> {
+    for (const sub of ['archive', 'objects', 'tmp', 'staging']) {
+      const st = await this.transport.stat(this.p(sub));
+      if (st === null) await this.transport.mkdirp(this.p(sub));
+      else if (st.type !== 'directory') {
+        throw new RemoteError(`${this.p(sub)} in ${this.location} is a ${st.type}, not a folder; dsg never writes through links. Replace it with a real folder (as the repository's administrator), then run "dsg sync" again.`, {
+          code: 'REMOTE_LAYOUT_INVALID',
+        });
+      }
+    }
   }
 
   async recover(): Promise<RemoteRecovery> {
     const result: RemoteRecovery = { rolledBack: [], rolledForward: [] };
     if (!(await this.exists())) return result;
-    const staged = await this.transport.readdir(this.p('staging'));
+    const staged = await this.ownEntries('staging');
     // Parsing a large manifest costs; only a staged transaction needs it.
     const current = staged.length > 0 ? await this.readManifest() : null;
     for (const d of staged) {
       const dir = this.p('staging', d.name);
       const journalBytes = await this.transport.readFile(join(dir, 'journal.json'), REMOTE_JOURNAL_MAX_BYTES);
-      let journal: RemoteJournal | null = null;
-      try {
-        journal = journalBytes ? (JSON.parse(journalBytes.toString('utf8')) as RemoteJournal) : null;
-      } catch {
-        journal = null; // torn while being written: the commit point (after it) was never reached
-      }
+      // Not JSON: torn while being written, so the commit point (after it) was never reached.
+      const journal = journalBytes ? parseRemoteJournal(journalBytes.toString('utf8'), `${this.location}/.dsg/staging/${d.name}/journal.json`) : null;
       if (journal && current && current.metadata.snapshot_hash === journal.new_snapshot_hash) {
-        await this.rollForward(dir, journal);
+        await this.finishPublished(dir, journal);
         result.rolledForward.push(d.name);
       } else {
         // Archive and sync-messages are staged inside the directory: removing it undoes all.
@@ -272,9 +346,28 @@ export class PosixRemote implements RemoteFilesystem {
       reachStep('recover-remote-tx-done');
     }
     // Empty tmp/ (not re-create it: the folder's own permissions are the administrator's).
-    await this.transport.mkdirp(this.p('tmp'));
-    for (const d of await this.transport.readdir(this.p('tmp'))) await this.transport.rmrf(this.p('tmp', d.name));
+    for (const d of await this.ownEntries('tmp')) await this.transport.rmrf(this.p('tmp', d.name));
     return result;
+  }
+
+  /**
+   * Roll forward a transaction whose snapshot is published. A failure here is never a
+   * rollback: the staging folder and its journal stay, so the next command finishes the work
+   * once the cause (permissions, space, a folder in the way) is fixed.
+   */
+  async finishPublished(stagingDir: string, journal: RemoteJournal): Promise<void> {
+    try {
+      await this.rollForward(stagingDir, journal);
+    } catch (err) {
+      const left = `${journal.changes.place.length} placement(s) and ${journal.changes.delete.length} deletion(s) listed in ${stagingDir}/journal.json`;
+      throw new PublishedIncompleteError(
+        journal.new_snapshot_id,
+        'repository',
+        `Snapshot ${journal.new_snapshot_id} was published in ${this.location}, but updating the repository's data tree failed: ${describeIoError(err)}. ` +
+          `What is left (${left}) is finished by the next dsg command or by "dsg recover" once the cause is fixed; dsg reads the snapshot from .dsg/objects/ meanwhile, so nothing is lost.`,
+        { cause: err },
+      );
+    }
   }
 
   /** Everything after the commit point; each step is idempotent. */
@@ -286,6 +379,8 @@ export class PosixRemote implements RemoteFilesystem {
     }
     if (await t.stat(join(stagingDir, 'sync-messages.json'))) await t.rename(join(stagingDir, 'sync-messages.json'), this.p('sync-messages.json'));
     for (const path of journal.changes.delete) {
+      // Under a folder that is now a link, the path is not in this tree: never delete through it.
+      if ((await this.treeAncestorProblem(path, new Set())) !== null) continue;
       await t.unlink(join(this.root, path));
       await this.pruneEmptyParents(path);
     }
@@ -296,6 +391,25 @@ export class PosixRemote implements RemoteFilesystem {
       reachStep('remote-rollforward-file');
     });
     await t.rmrf(stagingDir);
+  }
+
+  /**
+   * Why `path`'s folders in the tree cannot be used (a link or special file, or a file that
+   * `deleting` does not remove first), or null. Folders in `knownDirs` were checked already.
+   */
+  async treeAncestorProblem(path: string, deleting: ReadonlySet<string>, knownDirs = new Set<string>()): Promise<string | null> {
+    const parts = path.split('/').slice(0, -1);
+    let rel = '';
+    for (const c of parts) {
+      rel = rel ? `${rel}/${c}` : c;
+      if (knownDirs.has(rel)) continue;
+      const st = await this.transport.stat(join(this.root, rel));
+      if (st === null) return null; // created when placing; nothing below it exists
+      if (st.type === 'file' && deleting.has(rel)) return null; // removed before placing
+      if (st.type !== 'directory') return `${rel} is a ${st.type === 'symlink' ? 'symbolic link' : st.type} in the repository tree, not a folder`;
+      knownDirs.add(rel);
+    }
+    return null;
   }
 
   private async pruneEmptyParents(path: string): Promise<void> {
@@ -325,7 +439,7 @@ export class PosixRemote implements RemoteFilesystem {
     const t = this.transport;
     const target = join(this.root, item.path);
     await this.ensureParentDir(item.path, knownDirs);
-    const tmp = `${target}.dsg-${txId}.tmp`;
+    const tmp = join(this.root, placementTempPath(item.path, txId));
     await t.unlink(tmp);
     if ('link' in item) {
       await t.symlink(item.link, tmp);

@@ -102,6 +102,7 @@ export class PosixTransaction implements RemoteTransaction {
         changes.place.push({ path, hash: e.hash });
       } else changes.place.push({ path, link: e.reference });
     }
+    await this.checkTree(changes);
     // Uploaded content must be on disk before anything can refer to it.
     await t.flush(this.repo.root);
     const meta = manifest.metadata;
@@ -126,6 +127,23 @@ export class PosixTransaction implements RemoteTransaction {
     await t.writeFile(join(this.staging, 'journal.json'), JSON.stringify(this.journal));
   }
 
+  /**
+   * What can fail in the roll-forward is checked before the commit point: every folder a
+   * placement goes into is a real folder of the tree (or will be created), never a link.
+   */
+  private async checkTree(changes: TreeChanges): Promise<void> {
+    const deleting = new Set(changes.delete);
+    const known = new Set<string>();
+    for (const item of changes.place) {
+      const why = await this.repo.treeAncestorProblem(item.path, deleting, known);
+      if (why) {
+        throw new RemoteError(`Cannot place ${item.path} in ${this.repo.location}: ${why}; dsg never writes through links. Nothing was published. Replace it with a real folder (as the repository's administrator), then run "dsg sync" again.`, {
+          code: 'REMOTE_TREE_BLOCKED',
+        });
+      }
+    }
+  }
+
   async commit(): Promise<void> {
     if (!this.journal) throw new Error('commit() before stageSnapshot()');
     const t = this.repo.transport;
@@ -146,7 +164,8 @@ export class PosixTransaction implements RemoteTransaction {
       );
     }
     await t.rename(join(this.staging, 'last-sync.json'), join(this.repo.dsgDir, 'last-sync.json'));
-    await this.repo.rollForward(this.staging, this.journal);
+    // The commit point is behind us: from here on a failure is reported, never rolled back.
+    await this.repo.finishPublished(this.staging, this.journal);
   }
 
   async rollback(): Promise<void> {
