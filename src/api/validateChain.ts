@@ -73,7 +73,7 @@ export async function validateChain(opts: ValidateChainOptions = {}): Promise<Va
       problems.push(...v.problems);
       result.contentsChecked = v.checked;
       result.bytesChecked = v.bytes;
-      if (current) problems.push(...(await treeProblems(remote, current)));
+      if (current) problems.push(...(await treeProblems(remote, current, v.problems)));
     }
     result.ok = problems.length === 0;
     return result;

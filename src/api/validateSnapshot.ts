@@ -71,7 +71,7 @@ export async function validateSnapshot(opts: ValidateSnapshotOptions): Promise<V
       result.bytesChecked = v.bytes;
       // The browsable tree shows the current snapshot: it must match it too (not only the stored objects).
       if (id === newest && current) {
-        problems.push(...(await treeProblems(remote, current)));
+        problems.push(...(await treeProblems(remote, current, v.problems)));
       }
     }
     result.ok = problems.length === 0;

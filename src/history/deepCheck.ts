@@ -8,10 +8,15 @@ import { silentProgress, type Progress } from '../transaction/progress.js';
 import type { HistoryProblem } from './chain.js';
 import { verifyRemoteContent } from './remoteHistory.js';
 
-/** The browsable data tree against the current snapshot (validate --deep). */
-export async function treeProblems(remote: RemoteFilesystem, current: Manifest): Promise<HistoryProblem[]> {
+/**
+ * The browsable data tree against the current snapshot (validate --deep). Paths whose stored
+ * content was already reported damaged are left out: tree files share the objects' inodes, so
+ * that is one problem, not two.
+ */
+export async function treeProblems(remote: RemoteFilesystem, current: Manifest, reported: readonly HistoryProblem[]): Promise<HistoryProblem[]> {
   const id = current.metadata.snapshot_id;
-  return (await remote.checkTree(current)).map((d) => ({ snapshot: id, kind: 'tree-mismatch', message: `${d.path}: ${d.problem}.`, paths: [d.path] }));
+  const seen = new Set(reported.flatMap((p) => p.paths ?? []));
+  return (await remote.checkTree(current)).filter((d) => !seen.has(d.path)).map((d) => ({ snapshot: id, kind: 'tree-mismatch', message: `${d.path}: ${d.problem}.`, paths: [d.path] }));
 }
 
 /** Distinct contents to verify, each with the snapshots and paths that use it. */
