@@ -28,7 +28,7 @@ import { DsgError } from '../errors/DsgError.js';
 import { ManifestError } from '../errors/ManifestError.js';
 import { validatePath, type PathProblem } from '../scan/pathRules.js';
 import { PublishedIncompleteError } from '../errors/PublishedIncompleteError.js';
-import { describeIoError } from '../remote/posix/PosixTransaction.js';
+import { describeIoError } from '../errors/describeIoError.js';
 import { removeJournal, writeJournal, type ClientJournal, type LocalChange } from './journal.js';
 import { preStateOf } from './clientCommit.js';
 import { missingArchives } from './missingArchives.js';

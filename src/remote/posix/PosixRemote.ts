@@ -24,7 +24,7 @@ import { RemoteError } from '../../errors/RemoteError.js';
 import { archiveFileName, archiveNameCandidates, compressArchive, decompressArchive, snapshotIdOfArchive } from '../../manifest/archive.js';
 import { parseRemoteJournal, TX_ID, type RemoteJournal, type TreeChanges } from './journal.js';
 import { PublishedIncompleteError } from '../../errors/PublishedIncompleteError.js';
-import { describeIoError } from './PosixTransaction.js';
+import { describeIoError } from '../../errors/describeIoError.js';
 import type { DirEntry } from '../../transport/Transport.js';
 import { PosixTransaction } from './PosixTransaction.js';
 import { parseManifest, serializeManifest } from '../../manifest/codec.js';

@@ -15,6 +15,7 @@ import { sameContent, type Entry, type FileEntry, type Manifest } from '../../ma
 import type { RemoteTransaction, StagedArchive } from '../RemoteFilesystem.js';
 import type { RemoteJournal, TreeChanges } from './journal.js';
 import type { PosixRemote } from './PosixRemote.js';
+import { describeIoError } from '../../errors/describeIoError.js';
 
 const join = posix.join;
 
@@ -171,13 +172,4 @@ export class PosixTransaction implements RemoteTransaction {
   async rollback(): Promise<void> {
     await this.repo.transport.rmrf(this.staging);
   }
-}
-
-
-export function describeIoError(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'ENOSPC') return `no space or no free inodes on the device holding ${(err as NodeJS.ErrnoException).path ?? 'the repository'}`;
-  if (code === 'EACCES' || code === 'EPERM') return `permission denied (${(err as Error).message})`;
-  if (code === 'EDQUOT') return 'disk quota exceeded';
-  return (err as Error).message;
 }
