@@ -20,5 +20,5 @@ export type { HistoryProblem, ProblemKind } from './history/chain.js';
 export { clean, type CleanOptions, type CleanResult, type Leftover } from './api/clean.js';
 export { listRepos, type ListReposResult, type RepoInfo } from './api/listRepos.js';
 export { DsgError } from './errors/DsgError.js';
-export { SYNC_STEPS } from './transaction/steps.js';
+export { SYNC_STEPS } from './protocol/steps.js';
 export type { Entry, FileEntry, LinkEntry, Manifest, ManifestMetadata } from './manifest/types.js';

@@ -36,9 +36,9 @@ import { finishClientCommit, recoverClient } from './recovery.js';
 import { acquireLock, type HeldLock } from './lock.js';
 import { lockWorkingCopy } from '../client/workingCopyLock.js';
 import { explainIoError } from './ioErrors.js';
-import { forEachLimited, TRANSFER_CONCURRENCY } from './pool.js';
+import { forEachLimited, TRANSFER_CONCURRENCY } from '../platform/pool.js';
 import { silentProgress, type Progress } from './progress.js';
-import { reachStep } from './steps.js';
+import { reachStep } from '../protocol/steps.js';
 
 export type TransactionKind = 'init' | 'sync' | 'clone';
 

@@ -14,7 +14,7 @@ import type { Entry, Manifest } from '../manifest/types.js';
 import type { RemoteFilesystem } from '../remote/RemoteFilesystem.js';
 import type { StatRow } from '../scan/statCache.js';
 import type { KeptPath, LocalChange, PreState } from './journal.js';
-import { reachStep } from './steps.js';
+import { reachStep } from '../protocol/steps.js';
 
 export function preStateOf(scanned: Entry | undefined, row: StatRow | undefined): PreState {
   if (scanned === undefined) return { kind: 'absent' };

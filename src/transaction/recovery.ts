@@ -14,7 +14,7 @@ import type { Manifest } from '../manifest/types.js';
 import type { RemoteFilesystem, RemoteRecovery } from '../remote/RemoteFilesystem.js';
 import { applyLocalChanges, keptWithCache, writeClientMetadata } from './clientCommit.js';
 import { listJournals, removeJournal, writeJournal, type ClientJournal } from './journal.js';
-import { reachStep } from './steps.js';
+import { reachStep } from '../protocol/steps.js';
 import { rmSync } from 'node:fs';
 
 export interface ClientRecovery {

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, symlinkSync, unlinkSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { SYNC_STEPS } from '../../src/transaction/steps.js';
+import { SYNC_STEPS } from '../../src/protocol/steps.js';
 import { CLI, dsg, put, Sandbox } from '../helpers/cli.js';
 import { treeState } from '../helpers/trees.js';
 

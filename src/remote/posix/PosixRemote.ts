@@ -36,9 +36,9 @@ import type { RemoteFilesystem, RemoteRecovery, RemoteTransaction, TreeDifferenc
 import { hashStream } from '../../manifest/hash.js';
 import { consistentHistory } from '../history.js';
 import { lockToken, parseLockRecord, type LockRecord, type StoredLock } from '../lockRecord.js';
-import { reachStep } from '../../transaction/steps.js';
+import { reachStep } from '../../protocol/steps.js';
 import { placementTempPath } from '../../platform/tempName.js';
-import { forEachLimited, TRANSFER_CONCURRENCY } from '../../transaction/pool.js';
+import { forEachLimited, TRANSFER_CONCURRENCY } from '../../platform/pool.js';
 const join = posix.join;
 
 /** Names dsg gives in .dsg/tmp/: `<tx-id>-<random>` uploads, `lock-<token>.json`, `broken-lock-<random>.json`. */

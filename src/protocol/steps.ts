@@ -1,6 +1,7 @@
 /**
- * The named steps of the sync protocol (SPEC §6), in order. Tests kill the process at each
- * one; the list is exported so a new step is covered automatically.
+ * The named steps of the sync protocol (SPEC §6), in order: reached by the transaction and by
+ * every backend (which is why this sits below both). Tests kill the process at each one; the
+ * list is exported so a new step is covered automatically.
  *
  * Test hook: when the environment variable DSG_TEST_CRASH_AT names a step, the process kills
  * itself with SIGKILL on reaching it (after `DSG_TEST_CRASH_SKIP` earlier hits of that step,
