@@ -61,7 +61,7 @@ export class Output {
 const IO_HINT: Record<string, string> = {
   EACCES: 'Check the permissions of that path.',
   EPERM: 'Check the permissions (and immutable attributes) of that path.',
-  ENOSPC: 'No space or no free inodes on that device ("df -h" and "df -i" show which); free some and try again.',
+  ENOSPC: 'No space left or no free inodes on that device ("df -h" and "df -i" show which); free some and try again.',
   EROFS: 'That file system is read-only.',
   ENOENT: 'Check that the path exists (is the disk mounted?).',
 };

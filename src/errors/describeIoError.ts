@@ -4,7 +4,7 @@
  */
 export function describeIoError(err: unknown): string {
   const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'ENOSPC') return `no space or no free inodes on the device holding ${(err as NodeJS.ErrnoException).path ?? 'the files being written'}`;
+  if (code === 'ENOSPC') return `no space left or no free inodes on the device holding ${(err as NodeJS.ErrnoException).path ?? 'the files being written'}`;
   if (code === 'EACCES' || code === 'EPERM') return `permission denied (${(err as Error).message})`;
   if (code === 'EDQUOT') return 'disk quota exceeded';
   return (err as Error).message;

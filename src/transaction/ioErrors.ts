@@ -12,7 +12,7 @@ export function explainIoError(err: unknown, location: string): unknown {
   const rolledBack = 'The sync was rolled back; nothing was published or changed.';
   switch (e.code) {
     case 'ENOSPC':
-      return new TransferError(`No space or no free inodes on the device holding ${e.path ?? location} while syncing with ${location}. ${rolledBack} Free some space (or delete files, if "df -i" shows no free inodes) and run "dsg sync" again.`, { cause: err });
+      return new TransferError(`No space left or no free inodes on the device holding ${e.path ?? location} while syncing with ${location}. ${rolledBack} Free some space (or delete files, if "df -i" shows no free inodes) and run "dsg sync" again.`, { cause: err });
     case 'EDQUOT':
       return new TransferError(`Disk quota exceeded${where} while syncing with ${location}. ${rolledBack}`, { cause: err });
     case 'EACCES':

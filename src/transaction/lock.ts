@@ -117,7 +117,7 @@ export async function acquireLock(
     }
     if (holder && announced !== holder.token) {
       announced = holder.token;
-      onWait(`waiting for the repository lock ${store.lockLocation} held by ${describeStored(holder)} (up to ${waitSeconds} s)`);
+      onWait(`waiting for the repository lock held by ${describeStored(holder)} (up to ${waitSeconds} s; lock file ${store.lockLocation})`);
     }
     if (Date.now() >= deadline) {
       throw new LockBusyError(

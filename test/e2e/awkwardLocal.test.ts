@@ -111,7 +111,7 @@ describe('awkward local files', () => {
     t.after(() => spawnSync('umount', [b.repos]));
     const r = dsg(P, env, 'init');
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /no space or no free inodes on the device holding \/\S+/i);
+    assert.match(r.stderr, /no space left or no free inodes on the device holding \/\S+/i);
     assert.doesNotMatch(r.stderr, /disk mounted|ENOENT/);
   });
 

@@ -241,7 +241,13 @@ export class PosixRemote implements RemoteFilesystem {
     if (dirType === undefined) await this.transport.mkdirp(tmpDir);
     else if (dirType !== 'directory') return this.transport.createExclusive(this.lockFile, JSON.stringify(record)); // never write through a link
     const tmp = this.p('tmp', `new-lock-${record.token}.json`);
-    await this.transport.writeFile(tmp, JSON.stringify(record));
+    try {
+      await this.transport.writeFile(tmp, JSON.stringify(record));
+    } catch {
+      // No room or no permission for the temp file: an exclusive create still works (readers judge a partial lock by its age).
+      await this.transport.unlink(tmp).catch(() => undefined);
+      return this.transport.createExclusive(this.lockFile, JSON.stringify(record));
+    }
     try {
       await this.transport.link(tmp, this.lockFile);
       return true;
