@@ -90,7 +90,6 @@ export function escapeBytes(raw: Buffer): string {
 function describeReadError(err: unknown): string {
   const code = (err as NodeJS.ErrnoException).code;
   if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  if (code === 'ENOENT') return 'it disappeared during the scan';
   return (err as Error).message;
 }
 
@@ -105,6 +104,8 @@ function walk(opts: ScanOptions, out: ScanResult): PendingFile[] {
     try {
       dir = opendirSync(absDir, { encoding: 'buffer' as BufferEncoding });
     } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (relDir !== '' && (code === 'ENOENT' || code === 'ENOTDIR')) return; // removed or replaced since it was listed: absent
       const shown = relDir || '.';
       throw new UnreadablePathError(
         `Cannot read the folder ${shown} (${join(opts.root, shown)}): ${describeReadError(err)}. Fix its permissions, or list it under ignore.paths in .dsgconfig.yml.`,
@@ -153,7 +154,8 @@ function walk(opts: ScanOptions, out: ScanResult): PendingFile[] {
           out.skipped.push({ path: rel, reason: d.isFIFO() ? 'FIFO' : d.isSocket() ? 'socket' : 'device or special file' });
           continue;
         }
-        files.push({ rel, abs: abs.toString('utf8'), st: lstatSync(abs, { bigint: true }) });
+        const st = lstatSync(abs, { bigint: true, throwIfNoEntry: false });
+        if (st) files.push({ rel, abs: abs.toString('utf8'), st }); // else removed since it was listed: absent
       }
     } finally {
       dir.closeSync();
