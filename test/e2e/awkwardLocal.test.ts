@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
-import { CLI, dsg, put, Sandbox } from '../helpers/cli.js';
+import { describe, it } from 'node:test';
+import { CLI, dsg, put, sandboxes } from '../helpers/cli.js';
 
 /** A path whose last component holds raw bytes (Linux accepts any byte but '/' and NUL). */
 function rawPath(dir: string, bytes: number[]): Buffer {
@@ -17,13 +17,7 @@ function rawPath(dir: string, bytes: number[]): Buffer {
 const CAFE = [...Buffer.from('caf'), 0xe9, ...Buffer.from('.csv')]; // "café" in Latin-1
 
 describe('awkward local files', () => {
-  const boxes: Sandbox[] = [];
-  const box = (label: string) => {
-    const b = new Sandbox(label);
-    boxes.push(b);
-    return b;
-  };
-  after(() => boxes.forEach((b) => b.cleanup()));
+  const box = sandboxes();
 
   it('names that are not UTF-8 are reported as invalid paths by status and sync, never ENOENT; such link targets are never stored mangled', () => {
     const b = box('dsg-utf8');

@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { xxh3Hex } from '../../src/manifest/hash.js';
-import { CLI, dsg, put, Sandbox } from '../helpers/cli.js';
+import { CLI, dsg, put, Sandbox, sandboxes } from '../helpers/cli.js';
 import { fullState, treeState } from '../helpers/trees.js';
 
 function pair(box: Sandbox, files = 10) {
@@ -24,13 +24,7 @@ function pair(box: Sandbox, files = 10) {
 }
 
 describe('faults', () => {
-  const boxes: Sandbox[] = [];
-  const box = (label: string) => {
-    const b = new Sandbox(label);
-    boxes.push(b);
-    return b;
-  };
-  after(() => boxes.forEach((b) => b.cleanup()));
+  const box = sandboxes();
 
   it('content that does not match its hash is refused on download, naming the file; nothing changes', () => {
     const { A, B, envA, envB, repo } = pair(box('dsg-corrupt'));

@@ -8,22 +8,17 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { buildManifest, serializeManifest } from '../../src/manifest/codec.js';
 import { xxh3Hex } from '../../src/manifest/hash.js';
 import { parseSyncMessages, serializeSyncMessages, withSnapshot } from '../../src/manifest/syncMessages.js';
 import { escapingLinks, parseManifest, unsafePathReason } from '../../src/manifest/codec.js';
 import type { Entry } from '../../src/manifest/types.js';
 import { placementTempPath } from '../../src/platform/tempName.js';
-import { dsg, put, Sandbox } from '../helpers/cli.js';
+import { dsg, put, Sandbox, sandboxes } from '../helpers/cli.js';
 import { fullState, treeState } from '../helpers/trees.js';
 
-const boxes: Sandbox[] = [];
-function box(label: string): Sandbox {
-  const b = new Sandbox(label);
-  boxes.push(b);
-  return b;
-}
+const box = sandboxes();
 
 function team(b: Sandbox, configB = '') {
   const envA = b.userEnv('Ana', 'ana@example.org');
@@ -55,7 +50,6 @@ function snapshotPaths(repo: string): string[] {
   return [...parseManifest(readFileSync(join(repo, '.dsg/last-sync.json'), 'utf8'), 'current').entries.keys()];
 }
 
-after(() => boxes.forEach((b) => b.cleanup()));
 
 describe('entries the local rules do not track', () => {
   it("a teammate's other data dir and ignored names are never downloaded, never deleted, carried into new snapshots, and counted by status", () => {

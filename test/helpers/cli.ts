@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -54,6 +55,17 @@ export class Sandbox {
   cleanup(): void {
     rmSync(this.base, { recursive: true, force: true });
   }
+}
+
+/** Sandboxes for one test file (or describe block), all removed after it. */
+export function sandboxes(): (label: string) => Sandbox {
+  const made: Sandbox[] = [];
+  after(() => made.forEach((b) => b.cleanup()));
+  return (label) => {
+    const b = new Sandbox(label);
+    made.push(b);
+    return b;
+  };
 }
 
 export function dsg(cwd: string, env: NodeJS.ProcessEnv, ...args: string[]): RunResult {
