@@ -5,11 +5,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# System tools the suites use: mount (tmpfs for the full-disk test), chattr (permission test),
-# mkfifo and sync -f (coreutils). Install the packages that provide any missing one.
+# System tools the suites use: mount (tmpfs for the full-disk and out-of-inodes tests), chattr
+# (immutable folders: permission tests that hold even for root), setpriv (running dsg as an
+# unprivileged user), GNU time (peak memory of a run), mkfifo and sync -f (coreutils). Install
+# the packages that provide any missing one.
 need=()
 command -v mount >/dev/null || need+=(mount)
 command -v chattr >/dev/null || need+=(e2fsprogs)
+command -v setpriv >/dev/null || need+=(util-linux)
+[ -x /usr/bin/time ] || need+=(time)
 command -v mkfifo >/dev/null || need+=(coreutils)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
