@@ -6,7 +6,9 @@
  * Test hook: when the environment variable DSG_TEST_CRASH_AT names a step, the process kills
  * itself with SIGKILL on reaching it (after `DSG_TEST_CRASH_SKIP` earlier hits of that step,
  * default 0). DSG_TEST_STOP_AT pauses the process (SIGSTOP) at a step instead. When the
- * variables are unset this does nothing.
+ * variables are unset this does nothing. DSG_TEST_FAIL_AT makes the first hit of a step throw an
+ * I/O error instead (its code from DSG_TEST_FAIL_ERRNO, default EIO): errors, not only kills,
+ * must roll back before the commit point and roll forward after it.
  */
 export const SYNC_STEPS = [
   'lock-acquired',
@@ -43,9 +45,25 @@ export function reachStep(step: SyncStep): void {
     // Test hook: pause here (SIGSTOP) until the test sends SIGCONT; used for lease takeover.
     process.kill(process.pid, 'SIGSTOP');
   }
+  if (process.env.DSG_TEST_FAIL_AT === step) {
+    // Test hook: an I/O error here, once per process (the error suite).
+    const n = (failures.get(step) ?? 0) + 1;
+    failures.set(step, n);
+    if (n === 1) throw injectedError(step, process.env.DSG_TEST_FAIL_ERRNO ?? 'EIO');
+  }
   const target = process.env.DSG_TEST_CRASH_AT;
   if (target === undefined || target !== step) return;
   const n = (hits.get(step) ?? 0) + 1;
   hits.set(step, n);
   if (n > Number(process.env.DSG_TEST_CRASH_SKIP ?? '0')) process.kill(process.pid, 'SIGKILL');
+}
+
+const failures = new Map<string, number>();
+
+function injectedError(step: string, code: string): NodeJS.ErrnoException {
+  const err: NodeJS.ErrnoException = new Error(`${code}: injected by DSG_TEST_FAIL_AT at step ${step}`);
+  err.code = code;
+  err.syscall = 'write';
+  err.path = `(test hook at ${step})`;
+  return err;
 }

@@ -146,6 +146,9 @@ export class Transaction {
       await recoverClient(client, remote);
       const held = lock;
       return await this.plan(opts, held ? () => held.fence() : async () => undefined);
+    } catch (err) {
+      // Errors after the commit point are DsgErrors already; a raw one here changed nothing.
+      throw explainIoError(err, remote.location);
     } finally {
       await lock?.release();
       releaseWorkingCopy();
@@ -245,14 +248,16 @@ export class Transaction {
       changes,
     };
     writeJournal(client.dsgDir, journal);
-    reachStep('journal-begun');
 
     let remoteTx: RemoteTransaction | null = null;
     let published: Manifest | null = base;
     let staged: Manifest | null = null;
     /** Set when the repository's roll-forward failed after its commit point. */
     let unfinished: PublishedIncompleteError | null = null;
+    /** True once the repository's commit point is passed (commit() returned or threw PublishedIncompleteError). */
+    let remoteCommitted = false;
     try {
+      reachStep('journal-begun');
       if (plan.changesRemote) {
         remoteTx = await remote.begin(txId, base, fence);
         reachStep('remote-staging-begun');
@@ -286,6 +291,7 @@ export class Transaction {
         reachStep('metadata-staged');
         reachStep('before-commit-point');
         await remoteTx.commit();
+        remoteCommitted = true;
         reachStep('after-commit-point');
         published = manifest;
         result.snapshot = manifest.metadata.snapshot_id;
@@ -294,9 +300,9 @@ export class Transaction {
         // Download-only: the journal write below is this sync's commit point.
       }
     } catch (err) {
-      if (err instanceof PublishedIncompleteError && staged !== null) {
+      if (staged !== null && (remoteCommitted || err instanceof PublishedIncompleteError)) {
         // Past the commit point there is only roll-forward: the working copy still gets the snapshot.
-        unfinished = err;
+        unfinished = err instanceof PublishedIncompleteError ? err : null;
         published = staged;
         result.snapshot = staged.metadata.snapshot_id;
       } else {
@@ -309,25 +315,39 @@ export class Transaction {
     }
 
     journal.phase = 'committed';
-    writeJournal(client.dsgDir, journal);
-    reachStep('journal-committed');
-
     try {
-      result.keptLocal = await finishClientCommit(client, remote, journal);
+      writeJournal(client.dsgDir, journal);
     } catch (err) {
-      const id = journal.target_snapshot ?? 'the snapshot';
-      throw new PublishedIncompleteError(
-        id,
-        'working copy',
-        `${unfinished ? `${unfinished.message}\n` : ''}${id} is the repository's current snapshot, but updating this working copy failed: ${describeIoError(err)}. ` +
-          `Nothing is lost: fix the cause, then run "dsg recover" (or any dsg command) to finish; the rest is recorded in .dsg/transactions/${txId}.json.`,
-        { cause: err },
-      );
+      if (!remoteTx) {
+        // Download-only: this write is the commit point, and it did not happen.
+        client.removeStaging(txId);
+        removeJournal(client.dsgDir, txId);
+        throw explainIoError(err, remote.location);
+      }
+      throw this.clientUnfinished(journal, unfinished, err);
     }
-    reachStep('staging-cleaned');
-    client.saveStatCache(this.statRowsAfter(scan, plan));
-    if (opts.kind === 'clone') client.clearResume();
+    try {
+      reachStep('journal-committed');
+      result.keptLocal = await finishClientCommit(client, remote, journal);
+      reachStep('staging-cleaned');
+      client.saveStatCache(this.statRowsAfter(scan, plan));
+      if (opts.kind === 'clone') client.clearResume();
+    } catch (err) {
+      throw this.clientUnfinished(journal, unfinished, err);
+    }
     if (unfinished) throw unfinished;
+  }
+
+  /** A failure on the client side after the commit point: reported, never rolled back. */
+  private clientUnfinished(journal: ClientJournal, remoteUnfinished: PublishedIncompleteError | null, err: unknown): PublishedIncompleteError {
+    const id = journal.target_snapshot ?? 'the snapshot';
+    return new PublishedIncompleteError(
+      id,
+      'working copy',
+      `${remoteUnfinished ? `${remoteUnfinished.message}\n` : ''}${id} is the repository's current snapshot, but updating this working copy failed: ${describeIoError(err)}. ` +
+        `Nothing is lost: fix the cause, then run "dsg recover" (or any dsg command) to finish; the rest is recorded in .dsg/transactions/${journal.tx_id}.json.`,
+      { cause: err },
+    );
   }
 
   private async upload(tx: RemoteTransaction, entries: Entry[], fromHistory: Set<string> = new Set()): Promise<void> {

@@ -3,7 +3,9 @@
  * killed with SIGKILL at that step, then another dsg command runs (recovery), and the working
  * copy, its cache and the repository must be exactly the before state or exactly the after
  * state; no staging, temp, journal or lock file may remain; a rerun of sync converges.
- * Recovery itself is killed too. A backend runs this with a ten-line test file.
+ * Recovery itself is killed too, and an I/O error is injected at every step (errors must roll
+ * back before the commit point and roll forward after it). A backend runs this with a
+ * ten-line test file.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -127,6 +129,11 @@ function converges(s: Scenario): void {
   assertNoLeftovers(s);
 }
 
+function syncFailingAt(s: Scenario, step: string, errno: string) {
+  const env = { ...s.envA, DSG_TEST_FAIL_AT: step, DSG_TEST_FAIL_ERRNO: errno };
+  return spawnSync(process.execPath, [CLI, 'sync', '-m', 'three', '--json'], { cwd: s.A, env, encoding: 'utf8' });
+}
+
 export function runCrashSuite(fx: BackendFixture): void {
   const commitIndex = SYNC_STEPS.indexOf('remote-rollforward-metadata');
 
@@ -142,6 +149,43 @@ export function runCrashSuite(fx: BackendFixture): void {
           if (i < commitIndex) assert.deepEqual(stateOf(s), before, 'everything is exactly as before');
           else assertAfter(s);
           assertNoLeftovers(s);
+          converges(s);
+        } finally {
+          s.box.cleanup();
+        }
+      });
+    }
+
+    // Errors, not only kills: before the commit point the sync rolls back at once; after it
+    // the snapshot stays published, the command says so, and the next command finishes.
+    const errnos = ['EACCES', 'ENOSPC', 'ENAMETOOLONG', 'EIO'];
+    for (const [i, step] of SYNC_STEPS.entries()) {
+      const errno = errnos[i % errnos.length];
+      const beforeCommit = i < commitIndex;
+      it(`${errno} at ${step}: ${beforeCommit ? 'rolled back at once' : 'published, finished by the next command'}`, () => {
+        const s = setUp(fx);
+        try {
+          const before = stateOf(s);
+          const r = syncFailingAt(s, step, errno);
+          assert.equal(r.signal, null, r.stderr);
+          const error = r.status === 0 ? null : JSON.parse(r.stdout).error;
+          if (beforeCommit) {
+            assert.equal(r.status, 1, r.stderr);
+            assert.notEqual(error.code, 'PUBLISHED_INCOMPLETE', error.message);
+            assert.match(error.message, new RegExp(errno === 'ENOSPC' ? 'No space' : errno === 'EACCES' ? 'Permission denied' : errno));
+            assert.deepEqual(stateOf(s), before, 'everything is exactly as before');
+            assertNoLeftovers(s);
+          } else {
+            if (error !== null) {
+              assert.equal(error.code, 'PUBLISHED_INCOMPLETE', error.message);
+              assert.doesNotMatch(error.message, /rolled back|nothing was published/i);
+            }
+            assert.match(readOr(join(s.repo, '.dsg/last-sync.json')) ?? '', /"snapshot_id": "s3"/, 'the snapshot is published');
+            const rec = dsg(s.A, s.envA, 'status');
+            assert.equal(rec.code, 0, `status after the error: ${rec.stderr}`);
+            assertAfter(s);
+            assertNoLeftovers(s);
+          }
           converges(s);
         } finally {
           s.box.cleanup();
