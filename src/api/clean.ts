@@ -57,6 +57,9 @@ export const PLACEMENT_TEMP = /^\.dsg-[0-9a-f]{16}\.tmp$/;
 /** `.<name>.<pid>.<ms>.tmp`: an atomic write of dsg metadata that a crash interrupted. */
 export const ATOMIC_WRITE_TMP = /^\..+\.\d+\.\d+\.tmp$/;
 
+/** `client.lock.<pid>-<random>.tmp`: a working-copy lock written whole before it is linked into place. */
+export const CLIENT_LOCK_TMP = /^client\.lock\.\d+-[0-9a-f]+\.tmp$/;
+
 /** What kind of leftover a working-copy file name is (outside .dsg/), or null. */
 export function classifyTreeName(name: string, backups: boolean): { kind: LeftoverKind; txId?: string } | null {
   if (PLACEMENT_TEMP.test(name)) return { kind: 'partial-file' };
@@ -137,7 +140,7 @@ function scanAndRemove(root: string, dsg: string, opts: CleanOptions): CleanResu
   }
   for (const sub of ['', 'archive', 'transactions']) {
     for (const name of list(join(dsg, sub))) {
-      if (ATOMIC_WRITE_TMP.test(name)) add(sub ? `.dsg/${sub}/${name}` : `.dsg/${name}`, 'atomic-write-tmp');
+      if (ATOMIC_WRITE_TMP.test(name) || (sub === '' && CLIENT_LOCK_TMP.test(name))) add(sub ? `.dsg/${sub}/${name}` : `.dsg/${name}`, 'atomic-write-tmp');
     }
   }
   // The tree: dsg only writes where it tracks files, never in hidden folders, and follows no links.

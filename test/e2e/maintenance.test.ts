@@ -22,6 +22,7 @@ describe('clean', () => {
     put(P, `.dsg/staging/${live}/0123456789abcdef`, 'in use');
     put(P, `.dsg/transactions/${live}.json`, '{}');
     put(P, '.dsg/.last-sync.json.4242.1700000000000.tmp', 'torn');
+    put(P, '.dsg/client.lock.4242-deadbeef.tmp', 'lk');
     put(P, 'input/a.csv.dsg-20250101T000000000Z-dead0001.tmp', 'half');
     put(P, `input/sub/b.csv.dsg-${live}.tmp`, 'half of a live one');
     put(P, 'input/a.csv~20250613T101919-0700~', 'backup');
@@ -33,16 +34,17 @@ describe('clean', () => {
     const listed = dry.json.items.map((i: any) => [i.kind, i.path, i.bytes]).sort();
     assert.deepEqual(listed, [
       ['atomic-write-tmp', '.dsg/.last-sync.json.4242.1700000000000.tmp', 4],
+      ['atomic-write-tmp', '.dsg/client.lock.4242-deadbeef.tmp', 2],
       ['partial-file', 'input/a.csv.dsg-20250101T000000000Z-dead0001.tmp', 4],
       ['staging', '.dsg/staging/20250101T000000000Z-dead0001', 7],
       ['tmp', '.dsg/tmp/20250101T000000000Z-dead0001-abcdef', 5],
     ]);
-    assert.equal(dry.json.bytes, 20);
+    assert.equal(dry.json.bytes, 22);
     assert.deepEqual(dry.json.kept.map((k: any) => k.path).sort(), [`.dsg/staging/${live}`, `input/sub/b.csv.dsg-${live}.tmp`]);
     assert.ok(existsSync(join(P, '.dsg/tmp/20250101T000000000Z-dead0001-abcdef')), 'a dry run removes nothing');
     const human = dsg(P, ana, 'clean');
     assert.match(human.stdout, /5 B\s+tmp\s+\.dsg\/tmp\/20250101T000000000Z-dead0001-abcdef/);
-    assert.match(human.stdout, /4 items \(20 B\) would be removed; run "dsg clean --apply"/);
+    assert.match(human.stdout, /5 items \(22 B\) would be removed; run "dsg clean --apply"/);
 
     const withBackups = dsg(P, ana, 'clean', '--backups', '--json');
     assert.ok(withBackups.json.items.some((i: any) => i.kind === 'conflict-backup' && i.path === 'input/a.csv~20250613T101919-0700~'));
