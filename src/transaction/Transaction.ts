@@ -250,7 +250,6 @@ export class Transaction {
     writeJournal(client.dsgDir, journal);
 
     let remoteTx: RemoteTransaction | null = null;
-    let published: Manifest | null = base;
     let staged: Manifest | null = null;
     /** Set when the repository's roll-forward failed after its commit point. */
     let unfinished: PublishedIncompleteError | null = null;
@@ -293,17 +292,15 @@ export class Transaction {
         await remoteTx.commit();
         remoteCommitted = true;
         reachStep('after-commit-point');
-        published = manifest;
         result.snapshot = manifest.metadata.snapshot_id;
       } else {
-        if (!published) throw new Error('no snapshot to commit to');
+        if (!base) throw new Error('no snapshot to commit to');
         // Download-only: the journal write below is this sync's commit point.
       }
     } catch (err) {
       if (staged !== null && (remoteCommitted || err instanceof PublishedIncompleteError)) {
         // Past the commit point there is only roll-forward: the working copy still gets the snapshot.
         unfinished = err instanceof PublishedIncompleteError ? err : null;
-        published = staged;
         result.snapshot = staged.metadata.snapshot_id;
       } else {
         await remoteTx?.rollback().catch(() => undefined);

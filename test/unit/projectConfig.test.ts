@@ -1,4 +1,4 @@
-import { test, describe } from 'node:test';
+import { after, test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -37,8 +37,13 @@ function throwsConfig(fn: () => unknown, patterns: (RegExp | string)[], code = '
   return caught;
 }
 
+const made: string[] = [];
+after(() => made.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
 function tmpDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'dsg-projcfg-'));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dsg-projcfg-'));
+  made.push(dir);
+  return dir;
 }
 
 const XFS = 'name: myproject\nrepository: {type: xfs, host: localhost, mountpoint: /srv/repos}\n';

@@ -1,4 +1,4 @@
-import { test, describe } from 'node:test';
+import { after, test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -6,9 +6,13 @@ import path from 'node:path';
 import { loadUserConfig, userConfigPaths } from '../../src/config/userConfig.js';
 import { ConfigError } from '../../src/errors/ConfigError.js';
 
+const made: string[] = [];
+after(() => made.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
 /** A sandbox: temp home, etc dir, and helpers to write config files into them. */
 function sandbox() {
   const base = fs.mkdtempSync(path.join(os.tmpdir(), 'dsg-usercfg-'));
+  made.push(base);
   const home = path.join(base, 'home');
   const etcDir = path.join(base, 'etc', 'dsg');
   fs.mkdirSync(home, { recursive: true });
