@@ -1,7 +1,8 @@
 /**
- * snapmount: make snapshot sN browsable, read-only. The POSIX backend has no native snapshots,
- * so the snapshot is materialised: every file streamed from the repository's history and
- * verified, links recreated, then files made 0444 and folders 0555.
+ * snapmount: make snapshot sN browsable, read-only. A backend with native snapshots on this
+ * machine (ZFS: a read-only clone of @sN) mounts it at the folder, instantly, until
+ * `snapunmount`. Others have none, so the snapshot is materialised: every file streamed from
+ * the repository's history and verified, links recreated, then files made 0444 and folders 0555.
  *
  * @example
  *   import { snapmount } from 'dsg';
@@ -30,6 +31,8 @@ export interface SnapmountOptions extends CommonOptions {
 export interface SnapmountResult {
   snapshot: string;
   mountpoint: string;
+  /** "mounted": the backend's own read-only snapshot (undo with snapunmount); "copied": materialised files. */
+  method: 'mounted' | 'copied';
   files: number;
   links: number;
   directories: number;
@@ -102,7 +105,23 @@ export async function snapmount(opts: SnapmountOptions): Promise<SnapmountResult
     const manifest = await readArchiveOrFail(remote, id);
     const created = await prepareMountpoint(mountpoint);
     const entries = [...manifest.entries.values()].sort((a, b) => comparePaths(a.path, b.path));
-    const result: SnapmountResult = { snapshot: id, mountpoint, files: 0, links: 0, directories: 0, bytes: 0 };
+    const result: SnapmountResult = { snapshot: id, mountpoint, method: 'copied', files: 0, links: 0, directories: 0, bytes: 0 };
+    let mounted: boolean;
+    try {
+      mounted = await remote.mountSnapshot(id, mountpoint);
+    } catch (err) {
+      if (created) await rm(mountpoint, { recursive: true, force: true }).catch(() => undefined);
+      throw err;
+    }
+    if (mounted) {
+      const dirs = new Set<string>();
+      for (const e of entries) {
+        if (e.type === 'link') result.links++;
+        else (result.files++, (result.bytes += e.filesize));
+        for (let d = e.path.split('/').slice(0, -1).join('/'); d !== '' && !dirs.has(d); d = d.split('/').slice(0, -1).join('/')) dirs.add(d);
+      }
+      return { ...result, method: 'mounted' as const, directories: dirs.size };
+    }
     const dirs = new Set<string>();
     const written = new Map<string, string>();
     let totalBytes = 0;
@@ -149,5 +168,22 @@ export async function snapmount(opts: SnapmountOptions): Promise<SnapmountResult
     }
     result.directories = dirs.size;
     return result;
+  });
+}
+
+export interface SnapunmountOptions extends CommonOptions {
+  /** The folder a `snapmount` mounted (relative to cwd). */
+  mountpoint: string;
+}
+
+/** Undo a snapmount that mounted the backend's own snapshot. A materialised copy is a plain folder: the error says how to remove it. */
+export async function snapunmount(opts: SnapunmountOptions): Promise<{ mountpoint: string }> {
+  const mountpoint = resolve(opts.cwd ?? process.cwd(), opts.mountpoint);
+  return withProject(opts, async (project) => {
+    if (await project.remote().unmountSnapshot(mountpoint)) return { mountpoint };
+    throw new DsgError(
+      'NOT_MOUNTED',
+      `snapunmount: no snapshot of this project is mounted at ${mountpoint}. A snapshot that snapmount copied (repositories without native snapshots) is a plain folder: remove it with chmod -R u+w ${mountpoint} && rm -rf ${mountpoint}`,
+    );
   });
 }

@@ -11,7 +11,7 @@
  */
 import { DsgError } from '../errors/DsgError.js';
 import { checkCurrent, checkSnapshotRecord, type HistoryProblem } from '../history/chain.js';
-import { ContentSet, treeProblems } from '../history/deepCheck.js';
+import { ContentSet, snapshotTreeProblems, treeProblems } from '../history/deepCheck.js';
 import { readArchiveChecked } from '../history/remoteHistory.js';
 import { describeRange, parseSnapshotId, snapshotNumber, sortSnapshotIds } from '../history/snapshotId.js';
 import type { Manifest } from '../manifest/types.js';
@@ -73,6 +73,8 @@ export async function validateSnapshot(opts: ValidateSnapshotOptions): Promise<V
       if (id === newest && current) {
         problems.push(...(await treeProblems(remote, current, v.problems)));
       }
+      // Backends with native snapshots (ZFS @sN): that snapshot must hold the same tree.
+      problems.push(...(await snapshotTreeProblems(remote, manifest)));
     }
     result.ok = problems.length === 0;
     return result;

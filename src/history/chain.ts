@@ -24,7 +24,8 @@ export type ProblemKind =
   | 'content-missing'
   | 'content-mismatch'
   | 'content-unreadable'
-  | 'tree-mismatch';
+  | 'tree-mismatch'
+  | 'snapshot-tree-mismatch';
 
 export interface HistoryProblem {
   /** The snapshot concerned (null: the repository as a whole). */
@@ -61,6 +62,8 @@ export const PROBLEM_FIX: Record<ProblemKind, string> = {
   'content-missing': 'a working copy that holds the file with this hash can restore it: copy it to the path named in the repository, or sync it again from there.',
   'content-mismatch': "the stored bytes no longer match their hash (bit rot or an edit on the server); restore the file from a working copy or a backup that holds the original content.",
   'content-unreadable': 'check permissions and the health of the disk holding the repository.',
+  'snapshot-tree-mismatch':
+    "the repository's own snapshot of it (ZFS @sN) is missing or differs from the snapshot's manifest; dsg reads that snapshot's content from .dsg/objects/ meanwhile. An administrator must check the dataset's snapshots (dsg never destroys or replaces one).",
   'tree-mismatch': 'if a sync was interrupted or failed after publishing, run "dsg recover" to finish it; otherwise the data tree was changed on the server: restore those files from a working copy or run "dsg sync" from one that holds them.',
 };
 

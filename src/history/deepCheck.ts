@@ -19,6 +19,13 @@ export async function treeProblems(remote: RemoteFilesystem, current: Manifest, 
   return (await remote.checkTree(current)).filter((d) => !seen.has(d.path)).map((d) => ({ snapshot: id, kind: 'tree-mismatch', message: `${d.path}: ${d.problem}.`, paths: [d.path] }));
 }
 
+/** The backend's native snapshot of `manifest`'s tree (ZFS @sN), when it keeps one, against that manifest. */
+export async function snapshotTreeProblems(remote: RemoteFilesystem, manifest: Manifest): Promise<HistoryProblem[]> {
+  const id = manifest.metadata.snapshot_id;
+  const diffs = await remote.checkSnapshotTree(manifest);
+  return (diffs ?? []).map((d) => ({ snapshot: id, kind: 'snapshot-tree-mismatch', message: `${id}: ${d.path}: ${d.problem}.`, paths: [d.path] }));
+}
+
 /** Distinct contents to verify, each with the snapshots and paths that use it. */
 export class ContentSet {
   // Per content: its paths and the first and last snapshot using it (compact for long histories).

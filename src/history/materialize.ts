@@ -31,7 +31,7 @@ export async function fetchToFile(remote: RemoteFilesystem, entry: FileEntry, sn
   }
   let got: { hash: string; size: number };
   try {
-    const source = await remote.openContent(entry);
+    const source = await remote.openContent(entry, snapshot);
     got = await streamHashing(
       source,
       async (chunk) => {
@@ -62,7 +62,7 @@ export async function fetchToFile(remote: RemoteFilesystem, entry: FileEntry, sn
  * before the hash is known, so a mismatch is reported after the fact (an error, exit 1).
  */
 export async function fetchToStream(remote: RemoteFilesystem, entry: FileEntry, snapshot: string, dest: Writable): Promise<{ size: number }> {
-  const source = await remote.openContent(entry);
+  const source = await remote.openContent(entry, snapshot);
   // A reader that goes away (`| head`) makes the destination emit EPIPE: stop, say so.
   let failed: Error | null = null;
   const onError = (err: Error): void => {

@@ -33,10 +33,16 @@ export const SYNC_STEPS = [
   'staging-cleaned',
 ] as const;
 
+/**
+ * Steps only some backends reach, each in the roll-forward after `remote-rollforward-file`
+ * (so after the commit point). A backend's crash suite lists the ones it reaches.
+ */
+export const BACKEND_STEPS = ['remote-zfs-snapshot'] as const;
+
 /** Steps inside recovery itself (recovery may be killed too and must converge when rerun). */
 export const RECOVERY_STEPS = ['recover-remote-tx-done', 'recover-client-done'] as const;
 
-export type SyncStep = (typeof SYNC_STEPS)[number] | (typeof RECOVERY_STEPS)[number];
+export type SyncStep = (typeof SYNC_STEPS)[number] | (typeof BACKEND_STEPS)[number] | (typeof RECOVERY_STEPS)[number];
 
 const hits = new Map<string, number>();
 

@@ -24,8 +24,12 @@ export interface RemoteFilesystem extends LockStore {
   readonly location: string;
   /** True when a repository exists at the location (even one with no snapshot yet). */
   exists(): Promise<boolean>;
-  /** Create an empty repository (init). Fails when one exists already. */
-  create(): Promise<void>;
+  /**
+   * Create an empty repository (init). Fails when one with snapshots exists already. `force`
+   * (init --force) may reuse an existing empty place the backend would otherwise refuse (a ZFS
+   * dataset that exists and holds nothing); no backend ever deletes anything to create one.
+   */
+  create(opts?: { force?: boolean }): Promise<void>;
   readManifest(): Promise<Manifest | null>;
   /** Every snapshot's metadata, consistent with `readManifest`. */
   readSyncMessages(): Promise<SyncMessages>;
@@ -43,8 +47,25 @@ export interface RemoteFilesystem extends LockStore {
    * or under a folder that is a link), one line per path. Backends without a tree return [].
    */
   checkTree(current: Manifest, onBytes?: (n: number) => void): Promise<TreeDifference[]>;
-  /** The content of a file entry of any snapshot, as a stream. */
-  openContent(entry: FileEntry): Promise<Readable>;
+  /**
+   * Backends that keep a native snapshot of each sN's tree (ZFS @sN): how that snapshot's tree
+   * differs from its manifest `snapshot`, as in `checkTree`. Backends without one return null.
+   */
+  checkSnapshotTree(snapshot: Manifest, onBytes?: (n: number) => void): Promise<TreeDifference[] | null>;
+  /**
+   * Backends with native snapshots (ZFS @sN) whose storage is on this machine: mount snapshot
+   * `snapshotId`'s tree read-only at `dir` (an empty folder) and return true. Others return
+   * false, and the caller materialises the snapshot into `dir` instead.
+   */
+  mountSnapshot(snapshotId: string, dir: string): Promise<boolean>;
+  /** Undo a `mountSnapshot` at `dir`: true when one was mounted there. */
+  unmountSnapshot(dir: string): Promise<boolean>;
+  /**
+   * The content of a file entry of any snapshot, as a stream. `snapshotId`: a snapshot that
+   * holds the entry, for backends that can read content from a native snapshot when their
+   * content store lacks it (ZFS @sN); others ignore it.
+   */
+  openContent(entry: FileEntry, snapshotId?: string): Promise<Readable>;
   /**
    * Start a write transaction on top of snapshot `base` (null: no snapshot yet). `fence` is
    * called immediately before the commit point and throws when this writer lost the lock.

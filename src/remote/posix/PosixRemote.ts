@@ -65,7 +65,7 @@ export class PosixRemote implements RemoteFilesystem {
     this.dsgDir = join(root, '.dsg');
   }
 
-  private p(...parts: string[]): string {
+  protected p(...parts: string[]): string {
     return join(this.dsgDir, ...parts);
   }
 
@@ -97,7 +97,7 @@ export class PosixRemote implements RemoteFilesystem {
     }
   }
 
-  private async readText(file: string, maxBytes: number): Promise<string | null> {
+  protected async readText(file: string, maxBytes: number): Promise<string | null> {
     try {
       const buf = await this.transport.readFile(file, maxBytes);
       return buf === null ? null : buf.toString('utf8');
@@ -157,7 +157,7 @@ export class PosixRemote implements RemoteFilesystem {
     return parseManifest(decompressArchive(bytes, label), label);
   }
 
-  async openContent(entry: FileEntry): Promise<Readable> {
+  async openContent(entry: FileEntry, _snapshotId?: string): Promise<Readable> {
     const obj = this.objectPath(entry.hash);
     if (entry.filesize <= SMALL_CONTENT) {
       // One read instead of stat + open + reads + close: most files of a tree are small.
@@ -175,15 +175,32 @@ export class PosixRemote implements RemoteFilesystem {
   }
 
   async checkTree(current: Manifest, onBytes?: (n: number) => void): Promise<TreeDifference[]> {
+    return this.compareTree(this.root, current, onBytes);
+  }
+
+  async checkSnapshotTree(_snapshot: Manifest, _onBytes?: (n: number) => void): Promise<TreeDifference[] | null> {
+    return null; // a POSIX directory keeps no tree of earlier snapshots
+  }
+
+  async mountSnapshot(_snapshotId: string, _dir: string): Promise<boolean> {
+    return false; // no native snapshots: snapmount materialises
+  }
+
+  async unmountSnapshot(_dir: string): Promise<boolean> {
+    return false;
+  }
+
+  /** How the tree under `root` (the live tree, or a ZFS snapshot's view) differs from `manifest`. */
+  protected async compareTree(root: string, manifest: Manifest, onBytes?: (n: number) => void): Promise<TreeDifference[]> {
     const out: TreeDifference[] = [];
     const knownDirs = new Set<string>();
-    for (const e of current.entries.values()) {
-      const why = await this.treeAncestorProblem(e.path, new Set(), knownDirs);
+    for (const e of manifest.entries.values()) {
+      const why = await this.treeAncestorProblem(e.path, new Set(), knownDirs, root);
       if (why) {
         out.push({ path: e.path, problem: why });
         continue;
       }
-      const abs = join(this.root, e.path);
+      const abs = join(root, e.path);
       const st = await this.transport.stat(abs);
       const want = e.type === 'file' ? 'file' : 'symlink';
       if (st === null) out.push({ path: e.path, problem: 'missing from the data tree' });
@@ -364,19 +381,34 @@ export class PosixRemote implements RemoteFilesystem {
   async finishPublished(stagingDir: string, journal: RemoteJournal): Promise<void> {
     try {
       await this.rollForward(stagingDir, journal);
+      // The journal stays until the backend's own last step is done, so a crash in it is
+      // finished by recovery like any other step after the commit point.
+      await this.afterRollForward(journal);
+      await this.transport.rmrf(stagingDir);
     } catch (err) {
       const left = `${journal.changes.place.length} placement(s) and ${journal.changes.delete.length} deletion(s) listed in ${stagingDir}/journal.json`;
       throw new PublishedIncompleteError(
         journal.new_snapshot_id,
         'repository',
-        `Snapshot ${journal.new_snapshot_id} was published in ${this.location}, but updating the repository's data tree failed: ${describeIoError(err)}. ` +
-          `What is left (${left}) is finished by the next dsg command or by "dsg recover" once the cause is fixed; dsg reads the snapshot from .dsg/objects/ meanwhile, so nothing is lost.`,
+        `Snapshot ${journal.new_snapshot_id} was published in ${this.location}, but finishing the repository's side failed: ${describeIoError(err)}. ` +
+          `What is left (${left}${this.afterRollForwardLabel}) is finished by the next dsg command or by "dsg recover" once the cause is fixed; dsg reads the snapshot from .dsg/objects/ meanwhile, so nothing is lost.`,
         { cause: err },
       );
     }
   }
 
-  /** Everything after the commit point; each step is idempotent. */
+  /**
+   * The backend's own last step after the data tree is updated, before the staging (and its
+   * journal) is removed; idempotent. The POSIX directory has none; ZFS takes its @sN snapshot.
+   */
+  protected async afterRollForward(_journal: RemoteJournal): Promise<void> {}
+
+  /** For messages: what `afterRollForward` still has to do (", then …"), or "". */
+  protected get afterRollForwardLabel(): string {
+    return '';
+  }
+
+  /** Everything after the commit point but the backend's last step; each step is idempotent. */
   async rollForward(stagingDir: string, journal: RemoteJournal): Promise<void> {
     const t = this.transport;
     await t.mkdirp(this.p('archive')); // absent in repositories written by dsg 0.4.4
@@ -396,20 +428,19 @@ export class PosixRemote implements RemoteFilesystem {
       await this.placeInTree(item, journal.tx_id, knownDirs);
       reachStep('remote-rollforward-file');
     });
-    await t.rmrf(stagingDir);
   }
 
   /**
    * Why `path`'s folders in the tree cannot be used (a link or special file, or a file that
    * `deleting` does not remove first), or null. Folders in `knownDirs` were checked already.
    */
-  async treeAncestorProblem(path: string, deleting: ReadonlySet<string>, knownDirs = new Set<string>()): Promise<string | null> {
+  async treeAncestorProblem(path: string, deleting: ReadonlySet<string>, knownDirs = new Set<string>(), root = this.root): Promise<string | null> {
     const parts = path.split('/').slice(0, -1);
     let rel = '';
     for (const c of parts) {
       rel = rel ? `${rel}/${c}` : c;
       if (knownDirs.has(rel)) continue;
-      const st = await this.transport.stat(join(this.root, rel));
+      const st = await this.transport.stat(join(root, rel));
       if (st === null) return null; // created when placing; nothing below it exists
       if (st.type === 'file' && deleting.has(rel)) return null; // removed before placing
       if (st.type !== 'directory') return `${rel} is a ${st.type === 'symlink' ? 'symbolic link' : st.type} in the repository tree, not a folder`;
