@@ -12,14 +12,14 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, symlinkSync, unlinkSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { SYNC_STEPS } from '../../src/protocol/steps.js';
-import { CLI, dsg, put, Sandbox } from '../helpers/cli.js';
+import { SYNC_STEPS, type SyncStep } from '../../src/protocol/steps.js';
+import { CLI, dsg, put, Sandbox, type TestBackend } from '../helpers/cli.js';
 import { treeState } from '../helpers/trees.js';
 
 export interface BackendFixture {
-  name: string;
-  /** Folder holding the repository's data tree and .dsg/ (for state snapshots). */
-  repositoryRoot: (box: Sandbox) => string;
+  backend: TestBackend;
+  /** Steps of the backend's own roll-forward (BACKEND_STEPS) it reaches, after remote-rollforward-file. */
+  extraSteps?: readonly SyncStep[];
 }
 
 interface Scenario {
@@ -32,7 +32,7 @@ interface Scenario {
 
 /** Two copies; B has published s2; A has local changes of every kind, unsynced. */
 function setUp(fx: BackendFixture): Scenario {
-  const box = new Sandbox(`dsg-crash`);
+  const box = new Sandbox(`dsg-crash`, fx.backend);
   const envA = box.userEnv('Ana', 'ana@example.org');
   const envB = box.userEnv('Ben', 'ben@example.org');
   const A = box.project('a');
@@ -58,7 +58,7 @@ function setUp(fx: BackendFixture): Scenario {
 
   const afterTree = { ...treeState(A), ...pick(treeState(B), ['input/dl.csv', 'newdir/sub/input/fromB.csv']) };
   delete afterTree['input/del_local.csv'];
-  return { box, A, envA, repo: fx.repositoryRoot(box), afterTree };
+  return { box, A, envA, repo: box.repo(), afterTree };
 }
 
 function pick(o: Record<string, string>, keys: string[]): Record<string, string> {
@@ -84,6 +84,7 @@ function stateOf(s: Scenario) {
     remoteManifest: readOr(join(s.repo, '.dsg/last-sync.json')),
     remoteMessages: readOr(join(s.repo, '.dsg/sync-messages.json')),
     remoteArchives: listOr(join(s.repo, '.dsg/archive')),
+    native: s.box.backend.nativeSnapshots?.(s.box, s.box.name) ?? null,
   };
 }
 
@@ -95,6 +96,7 @@ function assertNoLeftovers(s: Scenario): void {
   for (const tree of [treeState(s.A), treeState(s.repo)]) {
     assert.deepEqual(Object.keys(tree).filter((p) => /\.dsg-.*\.tmp$/.test(p)), [], 'no placement temp files');
   }
+  s.box.backend.assertClean?.(s.box, s.box.name);
 }
 
 function assertAfter(s: Scenario): void {
@@ -112,6 +114,7 @@ function assertAfter(s: Scenario): void {
   assert.deepEqual(Object.keys(JSON.parse(st.remoteMessages!).snapshots), ['s1', 's2', 's3']);
   assert.deepEqual(st.remoteArchives, ['s1-sync.json.lz4', 's2-sync.json.lz4', 's3-sync.json.lz4']);
   assert.deepEqual(st.localArchives, st.remoteArchives);
+  if (st.native !== null) assert.deepEqual(st.native, ['s1', 's2', 's3'], "the backend's own snapshots");
 }
 
 function syncKilledAt(s: Scenario, step: string, skip = 0): void {
@@ -135,10 +138,12 @@ function syncFailingAt(s: Scenario, step: string, errno: string) {
 }
 
 export function runCrashSuite(fx: BackendFixture): void {
-  const commitIndex = SYNC_STEPS.indexOf('remote-rollforward-metadata');
+  const rollForwardEnd = SYNC_STEPS.indexOf('remote-rollforward-file') + 1;
+  const steps: readonly string[] = [...SYNC_STEPS.slice(0, rollForwardEnd), ...(fx.extraSteps ?? []), ...SYNC_STEPS.slice(rollForwardEnd)];
+  const commitIndex = steps.indexOf('remote-rollforward-metadata');
 
-  describe(`crash suite (${fx.name}): kill at every step, recover, check the invariant`, () => {
-    for (const [i, step] of SYNC_STEPS.entries()) {
+  describe(`crash suite (${fx.backend.name}): kill at every step, recover, check the invariant`, () => {
+    for (const [i, step] of steps.entries()) {
       it(`killed at ${step}: recovery leaves ${i < commitIndex ? 'the before' : 'the after'} state`, () => {
         const s = setUp(fx);
         try {
@@ -159,7 +164,7 @@ export function runCrashSuite(fx: BackendFixture): void {
     // Errors, not only kills: before the commit point the sync rolls back at once; after it
     // the snapshot stays published, the command says so, and the next command finishes.
     const errnos = ['EACCES', 'ENOSPC', 'ENAMETOOLONG', 'EIO'];
-    for (const [i, step] of SYNC_STEPS.entries()) {
+    for (const [i, step] of steps.entries()) {
       const errno = errnos[i % errnos.length];
       const beforeCommit = i < commitIndex;
       it(`${errno} at ${step}: ${beforeCommit ? 'rolled back at once' : 'published, finished by the next command'}`, () => {
@@ -195,6 +200,7 @@ export function runCrashSuite(fx: BackendFixture): void {
 
     const recoveryKills: [string, string, number][] = [
       ['remote-rollforward-metadata', 'remote-rollforward-file', 1],
+      ...(fx.extraSteps ?? []).map((step): [string, string, number] => [step, step, 0]),
       ['remote-rollforward-file', 'recover-remote-tx-done', 0],
       ['journal-committed', 'client-file-applied', 2],
       ['journal-committed', 'client-metadata-written', 0],

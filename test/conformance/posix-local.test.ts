@@ -1,8 +1,7 @@
-/** The POSIX-directory backend over the localhost transport runs the whole crash suite. */
-import { join } from 'node:path';
+/** The POSIX-directory backend over the localhost transport runs the crash suite and the team suite. */
+import { posixBackend } from '../helpers/cli.js';
 import { runCrashSuite } from './crashSuite.js';
+import { runTeamSuite } from './teamSuite.js';
 
-runCrashSuite({
-  name: 'posix directory, localhost',
-  repositoryRoot: (box) => join(box.repos, 'proj'),
-});
+runCrashSuite({ backend: posixBackend });
+runTeamSuite(posixBackend);

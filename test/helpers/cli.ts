@@ -23,14 +23,55 @@ export interface RunResult {
   json: any;
 }
 
+/**
+ * Where a sandbox's repositories live: a POSIX folder in the sandbox (the default), or a ZFS
+ * dataset per project in the test pool (test/helpers/zfs.ts). Suites that every backend runs
+ * take one of these.
+ */
+export interface TestBackend {
+  name: string;
+  /** A project name for a new sandbox (unique where sandboxes share a namespace, like a pool). */
+  projectName(): string;
+  /** The `repository:` mapping of a project's .dsgconfig.yml. */
+  repositoryYaml(box: Sandbox): string;
+  /** The folder holding the repository of project `name` (its data tree and .dsg/). */
+  repositoryRoot(box: Sandbox, name: string): string;
+  /** Remove what the sandbox's repositories left outside its folder. */
+  dispose(box: Sandbox, names: readonly string[]): void;
+  /** Backend invariants that must hold after any crash and recovery (ZFS: only the dataset and its @sN). */
+  assertClean?(box: Sandbox, name: string): void;
+  /** Backends with native snapshots (ZFS @sN): their ids, oldest first. */
+  nativeSnapshots?(box: Sandbox, name: string): string[];
+}
+
+export const posixBackend: TestBackend = {
+  name: 'posix directory, localhost',
+  projectName: () => 'proj',
+  repositoryYaml: (box) => `{type: xfs, host: localhost, mountpoint: ${JSON.stringify(box.repos)}}`,
+  repositoryRoot: (box, name) => join(box.repos, name),
+  dispose: () => undefined,
+};
+
 export class Sandbox {
   readonly base: string;
   readonly repos: string;
+  /** The default project name of this sandbox's projects. */
+  readonly name: string;
+  private readonly names = new Set<string>();
 
-  constructor(label = 'dsg-test') {
+  constructor(
+    label = 'dsg-test',
+    readonly backend: TestBackend = posixBackend,
+  ) {
     this.base = mkdtempSync(join(tmpdir(), `${label}-`));
     this.repos = join(this.base, 'repos');
     mkdirSync(this.repos);
+    this.name = backend.projectName();
+  }
+
+  /** The folder of project `name`'s repository (data tree and .dsg/). */
+  repo(name = this.name): string {
+    return this.backend.repositoryRoot(this, name);
   }
 
   /** A user config folder; returns the environment to run dsg as that user. */
@@ -45,24 +86,29 @@ export class Sandbox {
   }
 
   /** A project folder with a .dsgconfig.yml pointing at this sandbox's repository folder. */
-  project(dirName: string, name = 'proj', extraConfig = ''): string {
+  project(dirName: string, name = this.name, extraConfig = ''): string {
     const dir = join(this.base, dirName);
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, '.dsgconfig.yml'), `name: ${name}\nrepository: {type: xfs, host: localhost, mountpoint: ${JSON.stringify(this.repos)}}\n${extraConfig}`);
+    this.names.add(name);
+    writeFileSync(join(dir, '.dsgconfig.yml'), `name: ${name}\nrepository: ${this.backend.repositoryYaml(this)}\n${extraConfig}`);
     return dir;
   }
 
   cleanup(): void {
-    rmSync(this.base, { recursive: true, force: true });
+    try {
+      this.backend.dispose(this, [...this.names]);
+    } finally {
+      rmSync(this.base, { recursive: true, force: true });
+    }
   }
 }
 
 /** Sandboxes for one test file (or describe block), all removed after it. */
-export function sandboxes(): (label: string) => Sandbox {
+export function sandboxes(backend: TestBackend = posixBackend): (label: string) => Sandbox {
   const made: Sandbox[] = [];
   after(() => made.forEach((b) => b.cleanup()));
   return (label) => {
-    const b = new Sandbox(label);
+    const b = new Sandbox(label, backend);
     made.push(b);
     return b;
   };

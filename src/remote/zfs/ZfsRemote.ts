@@ -32,7 +32,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
-import { PassThrough, type Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { DsgError } from '../../errors/DsgError.js';
 import { RemoteError } from '../../errors/RemoteError.js';
 import type { FileEntry, Manifest } from '../../manifest/types.js';
@@ -322,22 +322,28 @@ export class ZfsRemote extends PosixRemote {
     return this.withView(id, (root) => this.compareTree(root, snapshot, onBytes));
   }
 
-  /** Content missing from objects/ and from the live tree comes from the @sN that holds it. */
+  /**
+   * Content missing from objects/ comes from the @sN that holds it (the live tree may hold a
+   * later version of the path); without such a snapshot, the POSIX rules apply.
+   */
   override async openContent(entry: FileEntry, snapshotId?: string): Promise<Readable> {
-    try {
-      return await super.openContent(entry);
-    } catch (err) {
-      if (!(err instanceof RemoteError && err.code === 'REMOTE_CONTENT_MISSING') || snapshotId === undefined) throw err;
-      if (!(await this.listSnapshots()).some((s) => s.id === snapshotId)) throw err;
-      const view = await this.createView(snapshotId);
-      const out = new PassThrough();
-      const source = this.transport.createReadStream(posix.join(view.mountpoint, entry.path), entry.filesize);
-      const done = () => void this.destroyView(view.dataset).catch(() => undefined);
-      source.once('close', done);
-      source.once('error', (e) => out.destroy(e));
-      source.pipe(out);
-      return out;
+    if (snapshotId === undefined || (await this.hasStoredContent(entry.hash)) || !(await this.listSnapshots()).some((s) => s.id === snapshotId)) {
+      return super.openContent(entry);
     }
+    const view = await this.createView(snapshotId);
+    const source = this.transport.createReadStream(posix.join(view.mountpoint, entry.path), entry.filesize);
+    const destroyView = () => this.destroyView(view.dataset);
+    // The view is destroyed before the stream ends (or when the reader stops early), so no
+    // command exits with a clone left behind.
+    async function* content(): AsyncGenerator<Buffer> {
+      try {
+        yield* source;
+      } finally {
+        source.destroy();
+        await destroyView();
+      }
+    }
+    return Readable.from(content(), { objectMode: false });
   }
 }
 
