@@ -3,13 +3,18 @@
 // the same run, reported as a ratio (see shared TESTING.md, "Benchmarks").
 //
 //   node bench/bench.mjs [--quick] [--runs N] [--timeout SECONDS] [--setup-timeout SECONDS]
-//                        [--no-big] [--keep]
+//                        [--no-big] [--keep] [--only LIST]
 //                        [--workdir DIR] [--out FILE]
 //
-// Order: 3 and 4 (init, bounded) first, then the status tree (its one-off 100,000-file dsg init is
-// the longest step). If that init fails or passes --setup-timeout, measurements 1–2 are recorded as
-// not run and repeated on a fallback tree of the init size (rows 1b, 2b), so the run still says
-// something about status.
+// Order: 3 and 4 (init, bounded) first, then 5 and 6 (sync on a ZFS vs a POSIX repository), then
+// the status tree (its one-off 100,000-file dsg init is the longest step). If that init fails or
+// passes --setup-timeout, measurements 1–2 are recorded as not run and repeated on a fallback tree
+// of the init size (rows 1b, 2b), so the run still says something about status.
+//
+// Measurements 5–6 need a ZFS pool: bench/run.sh starts a throwaway zfs-fuse pool
+// (scripts/zfs-pool.sh) and passes it in DSG_TEST_ZFS_POOL / DSG_TEST_ZFS_MOUNT. Without one (not
+// root, no zfs-fuse) the ZFS half is recorded as not run, with the reason; the POSIX half still runs.
+// The datasets the bench creates (<pool>/<name>) are destroyed at the end; the pool is not touched.
 //
 // Needs a built dsg (dist/), git, rsync, xxhsum and GNU time (/usr/bin/time); bench/run.sh
 // installs the missing ones. Writes bench/RESULTS.md (rewritten after every measurement, so a
@@ -37,7 +42,7 @@ const TIME = '/usr/bin/time';
 // ---------------------------------------------------------------- options
 
 function parseArgs(argv) {
-  const o = { quick: false, runs: 3, timeout: 1200, setupTimeout: null, big: true, keep: false, workdir: null, out: join(BENCH_DIR, 'RESULTS.md') };
+  const o = { quick: false, runs: 3, timeout: 1200, setupTimeout: null, big: true, keep: false, workdir: null, out: join(BENCH_DIR, 'RESULTS.md'), only: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -52,6 +57,11 @@ function parseArgs(argv) {
     else if (a === '--keep') o.keep = true;
     else if (a === '--workdir') o.workdir = resolve(val());
     else if (a === '--out') o.out = resolve(val());
+    else if (a === '--only') {
+      const list = val().split(',').map((x) => x.trim()).filter(Boolean);
+      if (!list.length || list.some((x) => !/^[1-6]$/.test(x))) usage('--only takes measurement numbers 1–6 separated by commas, e.g. --only 5,6');
+      o.only = new Set(list.map(Number));
+    }
     else if (a === '-h' || a === '--help') usage();
     else usage(`unknown option ${a}`);
   }
@@ -63,12 +73,13 @@ function parseArgs(argv) {
 }
 
 function usage(err) {
-  const text = 'usage: node bench/bench.mjs [--quick] [--runs N] [--timeout SECONDS] [--setup-timeout SECONDS] [--no-big] [--keep] [--workdir DIR] [--out FILE]\n' +
-    '  --quick     small trees (10,000 / 2,000 files, 100 MiB) for a fast try\n' +
+  const text = 'usage: node bench/bench.mjs [--quick] [--runs N] [--timeout SECONDS] [--setup-timeout SECONDS] [--no-big] [--keep] [--only LIST] [--workdir DIR] [--out FILE]\n' +
+    '  --quick     small trees (10,000 / 2,000 / 400 files, 100 MiB) for a fast try\n' +
     '  --runs N    timed runs per measurement after one warm-up (default 3; the median is reported)\n' +
     '  --timeout S per-command limit in seconds (default 1200); a command past it is killed and recorded\n' +
     '  --setup-timeout S  limit for the one-off dsg init of the status tree (default 3 × --timeout)\n' +
-    '  --no-big    skip the single-big-file measurement\n' +
+    '  --no-big    skip the single-big-file measurements (4 and 6)\n' +
+    '  --only L    run only these measurements, e.g. --only 5,6 (1 and 2 share one tree and run together)\n' +
     '  --keep      keep the generated trees\n' +
     '  --workdir D where to generate trees (default bench/work/)\n' +
     '  --out F     results file (default bench/RESULTS.md)\n';
@@ -83,8 +94,12 @@ function usage(err) {
 const opts = parseArgs(process.argv.slice(2));
 const MODE = opts.quick ? 'quick' : 'full';
 const SIZES = opts.quick
-  ? { statusFiles: 10_000, statusDirs: 100, initFiles: 2_000, initDirs: 20, bigBytes: 100 * 2 ** 20 }
-  : { statusFiles: 100_000, statusDirs: 1_000, initFiles: 20_000, initDirs: 200, bigBytes: 2 ** 30 };
+  ? { statusFiles: 10_000, statusDirs: 100, initFiles: 2_000, initDirs: 20, bigBytes: 100 * 2 ** 20, syncFiles: 400, syncDirs: 4, syncChanged: 200 }
+  : { statusFiles: 100_000, statusDirs: 1_000, initFiles: 20_000, initDirs: 200, bigBytes: 2 ** 30, syncFiles: 2_000, syncDirs: 20, syncChanged: 1_000 };
+/** Sizes of the small files of measurement 5 (written at setup and rewritten before every run). */
+const SYNC_MIN_SIZE = 1024;
+const SYNC_MAX_SIZE = 4096;
+const wanted = (n) => !opts.only || opts.only.has(n);
 const MIN_SIZE = 100;
 const MAX_SIZE = 4096;
 const TIMEOUT_MS = opts.timeout * 1000;
@@ -191,8 +206,11 @@ function settle() {
 
 const POOL = randomBytes(64 * 2 ** 20);
 
-/** nFiles files of MIN_SIZE..MAX_SIZE random bytes in nDirs folders `dNNN/input/`. Unique contents. */
-function genSmallTree(root, nFiles, nDirs, seed) {
+/**
+ * nFiles files of MIN_SIZE..MAX_SIZE (or minSize..maxSize) random bytes in nDirs folders
+ * `dNNN/input/`. Unique contents. If `paths` is given, the files' paths are pushed onto it.
+ */
+function genSmallTree(root, nFiles, nDirs, seed, { minSize = MIN_SIZE, maxSize = MAX_SIZE, paths = null } = {}) {
   const r = rng(seed);
   const perDir = Math.ceil(nFiles / nDirs);
   const dw = String(nDirs - 1).length;
@@ -203,13 +221,15 @@ function genSmallTree(root, nFiles, nDirs, seed) {
     const dir = join(root, `d${String(d).padStart(dw, '0')}`, 'input');
     mkdirSync(dir, { recursive: true });
     for (let k = 0; k < perDir && made < nFiles; k++, made++) {
-      const size = MIN_SIZE + Math.floor(r() * (MAX_SIZE - MIN_SIZE + 1));
+      const size = minSize + Math.floor(r() * (maxSize - minSize + 1));
       const off = Math.floor(r() * (POOL.length - size));
       const buf = Buffer.allocUnsafe(size);
       POOL.copy(buf, 0, off, off + size);
       buf.writeUInt32LE(made, 0); // two files never share content (no dedup shortcut)
       buf.writeUInt32LE(seed, 4);
-      writeFileSync(join(dir, `f${String(made).padStart(fw, '0')}.bin`), buf);
+      const file = join(dir, `f${String(made).padStart(fw, '0')}.bin`);
+      writeFileSync(file, buf);
+      paths?.push(file);
       bytes += size;
     }
   }
@@ -230,9 +250,12 @@ function genBigFile(file, bytes) {
   return { files: 1, dirs: 1, bytes };
 }
 
-function writeProjectConfig(project, mountpoint) {
-  writeFileSync(join(project, '.dsgconfig.yml'),
-    `name: bench\nrepository: {type: xfs, host: localhost, mountpoint: ${JSON.stringify(mountpoint)}}\ndata_dirs: [input]\n`);
+/** `.dsgconfig.yml` for a local POSIX repository, or (zfsPool given) a ZFS repository `<zfsPool>/<name>`. */
+function writeProjectConfig(project, mountpoint, { name = 'bench', zfsPool = null } = {}) {
+  const repo = zfsPool
+    ? `{type: zfs, host: localhost, pool: ${JSON.stringify(zfsPool)}, mountpoint: ${JSON.stringify(mountpoint)}}`
+    : `{type: xfs, host: localhost, mountpoint: ${JSON.stringify(mountpoint)}}`;
+  writeFileSync(join(project, '.dsgconfig.yml'), `name: ${name}\nrepository: ${repo}\ndata_dirs: [input]\n`);
 }
 
 // ---------------------------------------------------------------- results
@@ -254,35 +277,55 @@ function writeResults() {
   L.push('# dsg benchmark results', '');
   L.push(`Written by \`npm run bench\` (\`bench/run.sh\` → \`bench/bench.mjs\`)${state.finished ? '' : ' — **run incomplete** (interrupted or still running)'}.`, '');
   L.push(`- Date: ${state.started.toISOString()} (finished ${state.finished ? now.toISOString() : '—'}; whole run ${state.totalS == null ? '—' : `${fmtS(state.totalS)} s`})`);
-  L.push(`- Mode: **${MODE}** (${opts.runs} timed run${opts.runs > 1 ? 's' : ''} per command after 1 warm-up; median reported; per-command timeout ${opts.timeout} s, ${opts.setupTimeout} s for the one-off init of the status tree)`);
+  L.push(`- Mode: **${MODE}** (${opts.runs} timed run${opts.runs > 1 ? 's' : ''} per command after 1 warm-up; median reported; per-command timeout ${opts.timeout} s, ${opts.setupTimeout} s for the one-off init of the status tree)${opts.only ? `; **only measurements ${[...opts.only].sort().join(', ')}** (\`--only\`)` : ''}${opts.big ? '' : '; `--no-big`: rows 4 and 6 skipped'}`);
   L.push(`- Machine: ${cpus()[0]?.model ?? 'unknown CPU'}; nproc ${env.nproc}; ${fmtBytes(totalmem())} RAM; Linux ${release()}; file system of the work dir: ${env.fstype}`);
   L.push(`- Load average (1/5/15 min) at start: ${env.loadStart}; at end: ${env.loadEnd ?? '—'}. Other processes on the machine (e.g. test runs) add noise; the per-measurement load is in the notes column.`);
   L.push(`- node ${process.version}; dsg ${env.dsgVersion} (git ${env.gitRev}; ${env.dsgBuild}); ${env.gitVersion}; ${env.rsyncVersion}; ${env.xxhsumVersion}`);
-  L.push('- Trees (random bytes, every file distinct; small files 100 B–4 KiB uniform):');
+  if (env.zfsLine) L.push(`- ${env.zfsLine}`);
+  L.push('- Trees (random bytes, every file distinct; small files 100 B–4 KiB uniform, 1–4 KiB in the sync trees of measurement 5):');
   for (const t of state.trees) {
     L.push(`  - ${t.name}: ${fmtInt(t.files)} file${t.files > 1 ? 's' : ''} in ${fmtInt(t.dirs)} \`input/\` folder${t.dirs > 1 ? 's' : ''}, ${fmtBytes(t.bytes)} (${fmtInt(t.bytes)} B); generated in ${fmtS(t.genS)} s`);
   }
   L.push('');
   L.push('## Results', '');
-  L.push('Times are wall-clock seconds (median). Ratio = dsg / other: above 1 means dsg is slower. Peak RSS is GNU time\'s `%M` (max over the process and its children), in MiB.', '');
-  L.push('| # | Measurement | dsg (s) | Compared with | other (s) | Ratio dsg/other | dsg peak RSS (MiB) | other peak RSS (MiB) | Notes |');
-  L.push('|---|---|---:|---|---:|---:|---:|---:|---|');
-  const rows = [...state.rows].sort((a, b) => String(a.id).localeCompare(String(b.id)));
-  for (const r of rows) {
-    const d = r.dsg;
-    const o = r.other;
-    const ratio = d.median != null && o.median != null && o.median > 0 ? `${(d.median / o.median).toFixed(2)}×` : 'n/a';
-    const dCell = d.median != null ? fmtS(d.median) : `**${d.failure ?? 'failed'}**`;
-    const oCell = o.median != null ? fmtS(o.median) : `**${o.failure ?? 'failed'}**`;
-    L.push(`| ${r.id} | ${r.title} | ${dCell} | \`${o.label}\` | ${oCell} | ${ratio} | ${fmtMiB(d.rssKB)} | ${fmtMiB(o.rssKB)} | ${r.notes.join('; ')} |`);
+  const sorted = [...state.rows].sort((a, b) => String(a.id).localeCompare(String(b.id)));
+  const rows = sorted.filter((r) => r.table !== 'backends');
+  const backendRows = sorted.filter((r) => r.table === 'backends');
+  // In a backends row, the `dsg` side is the ZFS repository and the `other` side the POSIX one.
+  const ratioOf = (d, o) => (d.median != null && o.median != null && o.median > 0 ? `${(d.median / o.median).toFixed(2)}×` : 'n/a');
+  const cellOf = (x) => (x.median != null ? fmtS(x.median) : `**${x.failure ?? 'failed'}**`);
+  L.push('Times are wall-clock seconds (median). Peak RSS is GNU time\'s `%M` (max over the process and its children), in MiB.', '');
+  if (rows.length || !backendRows.length) {
+    L.push('Ratio = dsg / other: above 1 means dsg is slower.', '');
+    L.push('| # | Measurement | dsg (s) | Compared with | other (s) | Ratio dsg/other | dsg peak RSS (MiB) | other peak RSS (MiB) | Notes |');
+    L.push('|---|---|---:|---|---:|---:|---:|---:|---|');
   }
-  L.push('');
-  L.push('### Every timed run (s)', '');
-  L.push('| # | dsg: warm-up → runs | other: warm-up → runs |');
-  L.push('|---|---|---|');
   for (const r of rows) {
-    const f = (x) => `${x.warm == null ? '—' : fmtS(x.warm)} → ${x.runs.length ? x.runs.map(fmtS).join(', ') : '—'}`;
-    L.push(`| ${r.id} | ${f(r.dsg)} | ${f(r.other)} |`);
+    L.push(`| ${r.id} | ${r.title} | ${cellOf(r.dsg)} | \`${r.other.label}\` | ${cellOf(r.other)} | ${ratioOf(r.dsg, r.other)} | ${fmtMiB(r.dsg.rssKB)} | ${fmtMiB(r.other.rssKB)} | ${r.notes.join('; ')} |`);
+  }
+  if (rows.length || !backendRows.length) L.push('');
+  if (backendRows.length) {
+    if (rows.length) L.push('### dsg on a ZFS repository vs on a POSIX repository', '');
+    L.push('Both columns are `dsg sync`; only the repository differs (ZFS through zfs-fuse, see Method). Ratio = ZFS / POSIX: above 1 means the ZFS repository is slower.', '');
+    L.push('| # | Measurement | ZFS (s) | POSIX (s) | Ratio ZFS/POSIX | ZFS peak RSS (MiB) | POSIX peak RSS (MiB) | Notes |');
+    L.push('|---|---|---:|---:|---:|---:|---:|---|');
+    for (const r of backendRows) {
+      L.push(`| ${r.id} | ${r.title} | ${cellOf(r.dsg)} | ${cellOf(r.other)} | ${ratioOf(r.dsg, r.other)} | ${fmtMiB(r.dsg.rssKB)} | ${fmtMiB(r.other.rssKB)} | ${r.notes.join('; ')} |`);
+    }
+    L.push('');
+  }
+  const f = (x) => `${x.warm == null ? '—' : fmtS(x.warm)} → ${x.runs.length ? x.runs.map(fmtS).join(', ') : '—'}`;
+  L.push('### Every timed run (s)', '');
+  if (rows.length || !backendRows.length) {
+    L.push('| # | dsg: warm-up → runs | other: warm-up → runs |');
+    L.push('|---|---|---|');
+    for (const r of rows) L.push(`| ${r.id} | ${f(r.dsg)} | ${f(r.other)} |`);
+    if (backendRows.length) L.push('');
+  }
+  if (backendRows.length) {
+    L.push('| # | ZFS: warm-up → runs | POSIX: warm-up → runs |');
+    L.push('|---|---|---|');
+    for (const r of backendRows) L.push(`| ${r.id} | ${f(r.dsg)} | ${f(r.other)} |`);
   }
   L.push('');
   L.push('### Setup steps (timed once, for information)', '');
@@ -295,8 +338,12 @@ function writeResults() {
   L.push('2. **full re-hash**: `dsg status` after deleting `.dsg/stat-cache.json` before every run (also before the warm-up), vs `find . -type f -path \'*/input/*\' -print0 | xargs -0 xxhsum -H3 > /dev/null` (XXH3-64, the hash dsg uses; one xxhsum process at a time, as xargs runs it).');
   L.push('3. **init of many small files**: `dsg init` into an empty local repository (`type: xfs` on the same disk; the repository folder and the project\'s `.dsg/` removed before every run), vs `rsync -a project/ dest/` into a folder that does not exist yet.');
   L.push('4. **init of one big file**: as 3, with a single file; throughput = file size / median time (MB = 10^6 B).');
+  L.push(`5. **sync of many changed small files, ZFS vs POSIX repository**: two projects of ${fmtInt(SIZES.syncFiles)} small files (1–4 KiB), each already in its repository (\`dsg init\`, untimed, in the setup table): one with \`repository: {type: zfs, host: localhost, pool: …, mountpoint: …}\` (dsg creates the dataset \`<pool>/<name>\`), one with \`{type: xfs, host: localhost, …}\` on the work disk. Before every run (untimed) ${fmtInt(SIZES.syncChanged)} of the files (every second one) get new random content and a new size; the timed command is \`dsg sync -m …\`, checked to report \`Snapshot sN created: ${SIZES.syncChanged} uploaded\`. The two repositories alternate run by run. Afterwards \`dsg status --json\` must report every file unchanged.`);
+  L.push('6. **sync of one changed big file, ZFS vs POSIX repository**: as 5, with a project holding one file already in its repository; before every run (untimed) the file is rewritten with fresh random bytes (so every run uploads a new content of the full size); throughput = file size / median time.');
   L.push('');
-  L.push('Order of the run: 3, 4, then the status tree (its one-off `dsg init` is the longest step). If that init fails or passes its limit, rows 1–2 say so and rows 1b–2b repeat the status measurements on a fallback tree the size of the init tree.');
+  L.push('On ZFS, dsg keeps the POSIX repository layout on the dataset and each sync also takes one `zfs snapshot <pool>/<name>@sN` after its commit, so rows 5–6 include that call. ZFS here is **zfs-fuse** (a FUSE implementation, single user-space daemon, file-backed throwaway pool on the work disk, created by `bench/run.sh` via `scripts/zfs-pool.sh`): its absolute numbers and the ZFS/POSIX ratio say little about kernel OpenZFS; they show what this build costs on this machine. Every old version stays in the repository (in `objects/`, and on ZFS in the @sN snapshots), so rows 5–6 grow both repositories by one version per run. Without a pool (not root, zfs-fuse missing) the ZFS column says \`not run\` with the reason and the POSIX column is still measured.');
+  L.push('');
+  L.push('Order of the run: 3, 4, 5, 6, then the status tree (its one-off `dsg init` is the longest step). If that init fails or passes its limit, rows 1–2 say so and rows 1b–2b repeat the status measurements on a fallback tree the size of the init tree.');
   L.push('');
   L.push('All commands run with a warm page cache (the tree was just written or read by the warm-up); `sync` is run (untimed) before every timed command so earlier write-back does not land in it. dsg and the other tool alternate run by run, so drifting machine load hits both. Wall time is measured around the process with `process.hrtime`; peak RSS comes from `/usr/bin/time -f \'%e %M\'`. dsg makes uploaded data durable before it commits a snapshot (fsync/syncfs) while `rsync -a` does not, so rows 3–4 include that difference.');
   L.push('');
@@ -305,7 +352,7 @@ function writeResults() {
   else L.push('None: every command exited 0 and every check passed.');
   L.push('');
   mkdirSync(dirname(opts.out), { recursive: true });
-  writeFileSync(opts.out, L.join('\n'));
+  writeFileSync(opts.out, scrub(L.join('\n')));
 }
 
 // ---------------------------------------------------------------- running a comparison
@@ -328,19 +375,34 @@ async function runOnce(side, tag) {
   return { ...r, failure };
 }
 
-function describeFailure(id, side, r, tag) {
-  const cmdline = `${side.cmd === process.execPath ? 'node' : side.cmd} ${side.args.map((a) => (a === DSG ? 'dist/src/cli/main.js' : a.replaceAll(state.runDir, '<work>'))).join(' ')}`;
-  const out = tail(`${r.stdout}\n${r.stderr}`.trim()) || '(no output)';
-  return `Measurement ${id}, ${tag}: \`${cmdline}\` (in \`${side.cwd.replace(state.runDir, '<work>')}\`) ${r.failure} after ${fmtS(r.wall)} s, peak RSS ${fmtMiB(r.rssKB)} MiB. Output:\n\n  \`\`\`\n${out.split('\n').map((l) => `  ${l}`).join('\n')}\n  \`\`\`\n`;
+/** Text for RESULTS.md without this machine's paths (work dir, ZFS pool mount, checkout). */
+function scrub(text) {
+  let t = String(text);
+  if (state.runDir) t = t.replaceAll(state.runDir, '<work>');
+  if (zfs.mount) t = t.replaceAll(zfs.mount, '<pool mount>');
+  if (distSnapshot) t = t.replaceAll(distSnapshot, '<dist>');
+  t = t.replaceAll(/\/tmp\/dsg-zfs\.[A-Za-z0-9]+/g, '<pool dir>'); // scripts/zfs-pool.sh's folder
+  return t.replaceAll(ROOT, '<checkout>');
 }
 
-/** Warm-up both sides, then opts.runs rounds alternating dsg / other. A side that fails stops. */
-async function runPair(id, title, dsgSide, otherSide, notes = []) {
+function describeFailure(id, side, r, tag) {
+  const cmdline = `${side.cmd === process.execPath ? 'node' : side.cmd} ${side.args.map((a) => (a === DSG ? 'dist/src/cli/main.js' : scrub(a))).join(' ')}`;
+  const out = scrub(tail(`${r.stdout}\n${r.stderr}`.trim())) || '(no output)';
+  return `Measurement ${id}, ${tag}: \`${cmdline}\` (in \`${scrub(side.cwd)}\`) ${r.failure} after ${fmtS(r.wall)} s, peak RSS ${fmtMiB(r.rssKB)} MiB. Output:\n\n  \`\`\`\n${out.split('\n').map((l) => `  ${l}`).join('\n')}\n  \`\`\`\n`;
+}
+
+/**
+ * Warm-up both sides, then opts.runs rounds alternating dsg / other. A side that fails stops.
+ * A side with `notRun` (the reason) is recorded as not run and never started; `table` puts the row
+ * in another results table ('backends': dsg on ZFS vs dsg on POSIX).
+ */
+async function runPair(id, title, dsgSide, otherSide, notes = [], table = 'tools') {
   const row = {
-    id, title, notes,
-    dsg: { label: dsgSide.label, warm: null, runs: [], rss: [], median: null, rssKB: null, failure: null },
-    other: { label: otherSide.label, warm: null, runs: [], rss: [], median: null, rssKB: null, failure: null },
+    id, title, notes, table,
+    dsg: { label: dsgSide.label, warm: null, runs: [], rss: [], median: null, rssKB: null, failure: dsgSide.notRun ? 'not run' : null },
+    other: { label: otherSide.label, warm: null, runs: [], rss: [], median: null, rssKB: null, failure: otherSide.notRun ? 'not run' : null },
   };
+  for (const side of [dsgSide, otherSide]) if (side.notRun) notes.push(`${side.label} not run: ${side.notRun}`);
   state.rows.push(row);
   const loadBefore = loadavg()[0];
   log(`measurement ${id}: ${title}`);
@@ -385,7 +447,7 @@ async function setupStep(what, cmd, args, options, note) {
   log(`setup ${what}: ${fmtS(r.wall)} s, ${fmtMiB(r.rssKB)} MiB${r.exit !== 0 ? ` exit ${r.exit}` : ''}${r.timedOut ? ' TIMEOUT' : ''}`);
   if (r.timedOut || r.exit !== 0) {
     const failure = r.timedOut ? `timed out (limit ${limit} s, killed)` : `exit ${r.exit}`;
-    state.problems.push(`Setup step "${what}": \`${[cmd === process.execPath ? 'node' : cmd, ...args.map((a) => (a === DSG ? 'dist/src/cli/main.js' : a))].join(' ')}\` ${failure} after ${fmtS(r.wall)} s. Output:\n\n  \`\`\`\n${(tail(`${r.stdout}\n${r.stderr}`.trim()) || '(no output)').split('\n').map((l) => `  ${l}`).join('\n')}\n  \`\`\`\n`);
+    state.problems.push(`Setup step "${what}": \`${[cmd === process.execPath ? 'node' : cmd, ...args.map((a) => (a === DSG ? 'dist/src/cli/main.js' : scrub(a)))].join(' ')}\` ${failure} after ${fmtS(r.wall)} s. Output:\n\n  \`\`\`\n${(scrub(tail(`${r.stdout}\n${r.stderr}`.trim())) || '(no output)').split('\n').map((l) => `  ${l}`).join('\n')}\n  \`\`\`\n`);
     writeResults();
     throw new Error(`setup step "${what}" failed (${failure})`);
   }
@@ -541,12 +603,204 @@ async function initMeasurement(id, title, kind, cfgHome) {
   rmSync(base, { recursive: true, force: true });
 }
 
+// ---------------------------------------------------------------- ZFS pool (measurements 5–6)
+
+/** The pool bench/run.sh started (scripts/zfs-pool.sh), or why there is none; datasets we created. */
+const zfs = { pool: null, mount: null, unavailable: null, version: 'n/a', datasets: new Set() };
+
+const sleepMs = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+/** One zfs call under `timeout` (zfs-fuse can hang; docs/design/zfs.md). */
+function zfsCall(args, timeoutS = 60) {
+  const r = spawnSync('timeout', [String(timeoutS), 'zfs', ...args], { encoding: 'utf8', timeout: (timeoutS + 10) * 1000 });
+  const out = `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? r.error.message : ''}`.trim();
+  return { ok: !r.error && r.status === 0, status: r.status, stdout: r.stdout ?? '', out };
+}
+
+function probeZfs() {
+  const pool = process.env.DSG_TEST_ZFS_POOL;
+  const mount = process.env.DSG_TEST_ZFS_MOUNT;
+  if (!pool || !mount) {
+    zfs.unavailable = process.env.DSG_BENCH_ZFS_UNAVAILABLE
+      || 'no ZFS pool (DSG_TEST_ZFS_POOL / DSG_TEST_ZFS_MOUNT not set; bench/run.sh starts a throwaway zfs-fuse pool when it runs as root)';
+    return;
+  }
+  zfs.mount = resolve(mount);
+  zfs.version = firstLine('dpkg-query', ['-W', '-f', 'zfs-fuse ${Version}', 'zfs-fuse']);
+  const r = zfsCall(['list', '-H', '-o', 'name,mountpoint', pool], 30);
+  if (!r.ok) {
+    zfs.unavailable = `\`zfs list ${pool}\` failed (exit ${r.status}): ${tail(r.out, 300)}`;
+    return;
+  }
+  const mp = r.stdout.trim().split('\t')[1];
+  if (!mp || resolve(mp) !== zfs.mount) {
+    zfs.unavailable = `the pool ${pool} is mounted at ${mp}, not at DSG_TEST_ZFS_MOUNT`;
+    return;
+  }
+  zfs.pool = pool;
+}
+
+/** Destroy a dataset this bench created: `zfs destroy -r`, retried on "dataset is busy"; never -f. */
+function destroyDataset(ds) {
+  zfsCall(['umount', ds]); // best effort: a mounted dataset often answers busy to the first destroy
+  for (let attempt = 1; ; attempt++) {
+    const r = zfsCall(['destroy', '-r', ds]);
+    if (r.ok || /dataset does not exist/.test(r.out)) {
+      zfs.datasets.delete(ds);
+      return true;
+    }
+    if (!/dataset is busy/.test(r.out) || attempt >= 20) {
+      state.problems.push(`Cleanup: \`zfs destroy -r ${ds}\` failed after ${attempt} attempt(s) (exit ${r.status}): ${tail(r.out, 300)}`);
+      log(`could not destroy ${ds}: ${r.out}`);
+      return false;
+    }
+    sleepMs(100);
+  }
+}
+
+// ---------------------------------------------------------------- sync on ZFS vs on POSIX
+
+let syncVersion = 0;
+
+/** Rewrite every `step`-th small file with new random content and a new size (untimed). */
+function rewriteSmall(paths, nChanged) {
+  const version = ++syncVersion;
+  const r = rng(0x5eed0000 + version);
+  const step = Math.floor(paths.length / nChanged);
+  for (let k = 0; k < nChanged; k++) {
+    const size = SYNC_MIN_SIZE + Math.floor(r() * (SYNC_MAX_SIZE - SYNC_MIN_SIZE + 1));
+    const off = Math.floor(r() * (POOL.length - size));
+    const buf = Buffer.allocUnsafe(size);
+    POOL.copy(buf, 0, off, off + size);
+    buf.writeUInt32LE(k * step, 0); // (file, version) is unique: no content repeats
+    buf.writeUInt32LE(version, 4);
+    buf.writeUInt32LE(0xb5b5b5b5, 8);
+    writeFileSync(paths[k * step], buf);
+  }
+}
+
+/**
+ * Measurements 5 (kind 'small') and 6 ('big'): `dsg sync` of fresh changes, one project on a ZFS
+ * repository and one on a POSIX repository, alternating run by run. A ZFS half that cannot run
+ * (no pool, init failed, pool too small) is recorded as not run; the POSIX half still runs.
+ */
+async function syncMeasurement(id, kind, cfgHome) {
+  const small = kind === 'small';
+  const base = join(state.runDir, `sync-${kind}`);
+  const dsgEnv = { ...process.env, DSG_CONFIG_HOME: cfgHome };
+  const title = small
+    ? `sync of ${fmtInt(SIZES.syncChanged)} changed small files (of ${fmtInt(SIZES.syncFiles)}, 1–4 KiB)`
+    : `sync of one changed ${fmtBytes(SIZES.bigBytes)} file`;
+  const nChanged = small ? SIZES.syncChanged : 1;
+  const unique = `${process.pid}-${randomBytes(3).toString('hex')}`;
+  const sides = [];
+  for (const backend of ['zfs', 'posix']) {
+    const what = backend === 'zfs' ? 'ZFS' : 'POSIX';
+    const project = join(base, backend, 'project');
+    const name = `bench${id}-${unique}-${backend}`;
+    const side = {
+      label: `dsg sync, ${what}`, what, cmd: process.execPath, cwd: project, env: dsgEnv, paths: [], files: 0, dataset: null, notRun: null,
+    };
+    sides.push(side);
+    if (backend === 'zfs') {
+      if (!zfs.pool) {
+        side.notRun = zfs.unavailable;
+        continue;
+      }
+      if (!small) {
+        // Every version stays (objects/ and the @sN snapshots): init + warm-up + runs.
+        const needBytes = Math.ceil((opts.runs + 2) * SIZES.bigBytes * 1.05);
+        try {
+          const st = statfsSync(zfs.mount);
+          const free = st.bavail * st.bsize;
+          if (free < needBytes) {
+            side.notRun = `the pool has ${fmtBytes(free)} free; ${opts.runs + 2} versions of the file need about ${fmtBytes(needBytes)} (every @sN snapshot keeps its version): give zfs_pool_start in bench/run.sh a bigger size, or lower --runs`;
+            continue;
+          }
+        } catch { /* no statfs: try anyway */ }
+      }
+      side.dataset = `${zfs.pool}/${name}`;
+      if (zfsCall(['list', '-H', '-o', 'name', side.dataset], 30).ok) {
+        side.notRun = `the dataset ${side.dataset} exists already (not made by this run; left alone)`;
+        continue;
+      }
+    }
+    mkdirSync(project, { recursive: true });
+    const t0 = performance.now();
+    let tree;
+    if (small) {
+      log(`generating ${fmtInt(SIZES.syncFiles)} files in ${SIZES.syncDirs} folders (${what})`);
+      tree = genSmallTree(project, SIZES.syncFiles, SIZES.syncDirs, 5, { minSize: SYNC_MIN_SIZE, maxSize: SYNC_MAX_SIZE, paths: side.paths });
+    } else {
+      log(`generating one file of ${fmtBytes(SIZES.bigBytes)} (${what})`);
+      side.paths.push(join(project, 'input', 'big.bin'));
+      tree = genBigFile(side.paths[0], SIZES.bigBytes);
+    }
+    side.files = tree.files;
+    state.trees.push({ name: `sync ${kind === 'small' ? 'tree' : 'file'}, ${what} repository (measurement ${id})`, ...tree, genS: (performance.now() - t0) / 1000 });
+    if (backend === 'zfs') {
+      writeProjectConfig(project, zfs.mount, { name, zfsPool: zfs.pool });
+      zfs.datasets.add(side.dataset); // dsg init creates it; destroyed after the measurement
+    } else {
+      const repos = join(base, backend, 'repos');
+      mkdirSync(repos, { recursive: true });
+      writeProjectConfig(project, repos, { name });
+    }
+    try {
+      await setupStep(`dsg init, ${small ? `${fmtInt(tree.files)} files` : fmtBytes(tree.bytes)} (measurement ${id}, ${what} repository)`, process.execPath, dsgArgs('init'),
+        { cwd: project, env: dsgEnv }, 'for information');
+    } catch (e) {
+      side.notRun = `${e.message}; see Problems`;
+    }
+  }
+
+  for (const side of sides) {
+    side.args = dsgArgs('sync', '-m', `bench ${id}`);
+    side.before = small
+      ? () => rewriteSmall(side.paths, nChanged)
+      : () => { syncVersion++; genBigFile(side.paths[0], SIZES.bigBytes); }; // fresh random bytes
+    const want = new RegExp(`Snapshot s\\d+ created: ${nChanged} uploaded`);
+    side.check = (r) => (want.test(r.stdout) ? null : `expected "Snapshot sN created: ${nChanged} uploaded", got: ${tail(r.stdout, 300)}`);
+  }
+  const [zfsSide, posixSide] = sides;
+  if (zfsSide.notRun && !zfsSide.files) state.problems.push(`Measurement ${id}: the ZFS half was not run: ${zfsSide.notRun}.`);
+  const notes = [small ? `${fmtInt(nChanged)} files rewritten before each run` : 'the file rewritten with fresh random bytes before each run'];
+  if (!zfsSide.notRun) notes.push('each ZFS sync includes its `zfs snapshot`; zfs-fuse');
+  const row = await runPair(id, title, zfsSide, posixSide, notes, 'backends');
+
+  const bytesPerRun = small ? nChanged * (SYNC_MIN_SIZE + SYNC_MAX_SIZE) / 2 : SIZES.bigBytes;
+  for (const [side, acc] of [[zfsSide, row.dsg], [posixSide, row.other]]) {
+    if (!acc.median) continue;
+    row.notes.push(small
+      ? `${side.what} ${fmtInt(Math.round(nChanged / acc.median))} files/s`
+      : `${side.what} ${(bytesPerRun / acc.median / 1e6).toFixed(0)} MB/s`);
+  }
+  for (const [side, acc] of [[zfsSide, row.dsg], [posixSide, row.other]]) {
+    if (side.notRun || acc.failure) continue;
+    await verifyStatusCounts(side.cwd, dsgEnv, side.files, id);
+  }
+  if (zfsSide.dataset && !zfsSide.notRun && !row.dsg.failure) {
+    const snaps = zfsCall(['list', '-H', '-o', 'name', '-t', 'snapshot', '-r', zfsSide.dataset], 30);
+    const n = snaps.ok ? snaps.stdout.split('\n').filter((l) => l.includes('@')).length : null;
+    const expected = opts.runs + 2; // init + warm-up + runs
+    if (n !== expected) {
+      state.problems.push(`Measurement ${id}: the ZFS dataset has ${n ?? `(zfs list failed: ${tail(snaps.out, 200)})`} snapshots afterwards; expected ${expected} (one per dsg snapshot: init, warm-up, ${opts.runs} run${opts.runs > 1 ? 's' : ''}).`);
+    }
+  }
+  writeResults();
+  log('removing the sync trees');
+  rmSync(base, { recursive: true, force: true });
+  if (zfsSide.dataset && zfs.datasets.has(zfsSide.dataset)) destroyDataset(zfsSide.dataset);
+  writeResults();
+}
+
 // ---------------------------------------------------------------- main
 
 function cleanup() {
   if (currentChild) {
     try { process.kill(-currentChild.pid, 'SIGKILL'); } catch { /* gone */ }
   }
+  for (const ds of [...zfs.datasets]) destroyDataset(ds);
   if (state.runDir && !opts.keep) rmSync(state.runDir, { recursive: true, force: true });
   if (distSnapshot) rmSync(distSnapshot, { recursive: true, force: true });
 }
@@ -594,9 +848,19 @@ async function main() {
   env.gitVersion = firstLine('git', ['--version']);
   env.rsyncVersion = firstLine('rsync', ['--version']).replace(/\s+protocol.*/, '');
   env.xxhsumVersion = firstLine('xxhsum', ['--version']).replace(/ by .*/, '');
+  if (wanted(5) || (wanted(6) && opts.big)) {
+    probeZfs();
+    env.zfsLine = zfs.pool
+      ? `ZFS for rows 5–6: ${zfs.version}; a throwaway file-backed pool (${fmtBytes(statfsSync(zfs.mount).blocks * statfsSync(zfs.mount).bsize)} file system) from \`scripts/zfs-pool.sh\``
+      : `ZFS for rows 5–6: not available (${zfs.unavailable})`;
+    log(env.zfsLine);
+  }
 
-  // Rough disk-space guard: trees are written about three times (tree, repository, copy).
-  const need = 3 * (SIZES.statusFiles * 6000 + SIZES.initFiles * 6000 + (opts.big ? SIZES.bigBytes : 0));
+  // Rough disk-space guard: trees are written about three times (tree, repository, copy); the sync
+  // rows keep every version (init, warm-up, runs) of their POSIX repository, plus the ZFS pool image.
+  const syncBig = wanted(6) && opts.big ? 2 * (opts.runs + 3) * SIZES.bigBytes : 0;
+  const need = 3 * ((wanted(1) || wanted(2) ? SIZES.statusFiles * 6000 : 0) + (wanted(3) ? SIZES.initFiles * 6000 : 0)
+    + (wanted(4) && opts.big ? SIZES.bigBytes : 0) + (wanted(5) ? SIZES.syncFiles * 6000 * (opts.runs + 2) : 0)) + syncBig;
   const fsInfo = statfsSync(state.runDir);
   const free = fsInfo.bavail * fsInfo.bsize;
   if (free < need) {
@@ -612,11 +876,12 @@ async function main() {
 
   writeResults();
   const t0 = performance.now();
-  const steps = [
-    () => initMeasurement(3, `init of ${fmtInt(SIZES.initFiles)} small files into an empty repository`, 'small', cfgHome),
-  ];
-  if (opts.big) steps.push(() => initMeasurement(4, `init of one ${fmtBytes(SIZES.bigBytes)} file into an empty repository`, 'big', cfgHome));
-  steps.push(async () => {
+  const steps = [];
+  if (wanted(3)) steps.push(() => initMeasurement(3, `init of ${fmtInt(SIZES.initFiles)} small files into an empty repository`, 'small', cfgHome));
+  if (wanted(4) && opts.big) steps.push(() => initMeasurement(4, `init of one ${fmtBytes(SIZES.bigBytes)} file into an empty repository`, 'big', cfgHome));
+  if (wanted(5)) steps.push(() => syncMeasurement(5, 'small', cfgHome));
+  if (wanted(6) && opts.big) steps.push(() => syncMeasurement(6, 'big', cfgHome));
+  if (wanted(1) || wanted(2)) steps.push(async () => {
     let ok = false;
     try {
       ok = await statusMeasurements(cfgHome, SIZES.statusFiles, SIZES.statusDirs);
@@ -642,7 +907,7 @@ async function main() {
   cleanup();
   log(`done in ${fmtS(state.totalS)} s; results in ${opts.out}`);
   for (const r of [...state.rows].sort((a, b) => String(a.id).localeCompare(String(b.id)))) {
-    log(`  ${r.id}. ${r.title}: dsg ${fmtS(r.dsg.median)} s vs ${r.other.label} ${fmtS(r.other.median)} s` +
+    log(`  ${r.id}. ${r.title}: ${r.table === 'backends' ? 'ZFS' : 'dsg'} ${fmtS(r.dsg.median)} s vs ${r.table === 'backends' ? 'POSIX' : r.other.label} ${fmtS(r.other.median)} s` +
       (r.dsg.median && r.other.median ? ` (${(r.dsg.median / r.other.median).toFixed(2)}×)` : ''));
   }
   if (state.problems.length) log(`${state.problems.length} problem(s) recorded in ${opts.out}`);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Benchmark driver: make sure the comparison tools are there, then run bench/bench.mjs.
-# Usage: bash bench/run.sh [--quick] [other bench.mjs options]   (npm run bench builds first)
+# Benchmark driver: make sure the comparison tools are there, start a throwaway ZFS pool for
+# measurements 5-6 (scripts/zfs-pool.sh; needs root and zfs-fuse), then run bench/bench.mjs.
+# Usage: bash bench/run.sh [--quick] [--only 5,6] [other bench.mjs options]   (npm run bench builds first)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,4 +32,42 @@ if [[ ! -f dist/src/cli/main.js ]]; then
   exit 1
 fi
 
-exec node bench/bench.mjs "$@"
+# Measurements 5–6 (sync on ZFS vs on POSIX) need a ZFS pool: a throwaway file-backed zfs-fuse pool,
+# destroyed on exit. If it cannot be started, bench.mjs records the ZFS half as not run, with the reason.
+only=""
+prev=""
+for a in "$@"; do
+  [[ $prev == --only ]] && only=${a// /}
+  prev=$a
+done
+needs_zfs=1
+case " $* " in *" -h "* | *" --help "*) needs_zfs="" ;; esac
+if [[ -n $only ]]; then
+  wants=""
+  [[ ,$only, == *,5,* ]] && wants=1
+  [[ ,$only, == *,6,* && " $* " != *" --no-big "* ]] && wants=1
+  [[ -n $wants ]] || needs_zfs=""
+fi
+if [[ -n $needs_zfs ]]; then
+  # shellcheck source=../scripts/zfs-pool.sh
+  source scripts/zfs-pool.sh
+  trap zfs_pool_stop EXIT
+  zfs_err=$(mktemp)
+  # The pool holds every version of the 1 GiB file of row 6 (each @sN snapshot keeps its blocks).
+  if zfs_pool_start 6G 2>"$zfs_err"; then
+    cat "$zfs_err" >&2
+    echo "bench: ZFS pool $DSG_TEST_ZFS_POOL for measurements 5-6" >&2
+  else
+    cat "$zfs_err" >&2
+    reason=$(grep -v '^\s*$' "$zfs_err" | tail -n 1 || true)
+    export DSG_BENCH_ZFS_UNAVAILABLE="scripts/zfs-pool.sh could not start a pool: ${reason:-no reason given}"
+    unset DSG_TEST_ZFS_POOL DSG_TEST_ZFS_MOUNT
+    echo "bench: $DSG_BENCH_ZFS_UNAVAILABLE; the ZFS half of measurements 5-6 is recorded as not run" >&2
+  fi
+  rm -f "$zfs_err"
+fi
+
+# Not exec: the EXIT trap destroys the pool after the run; the exit code is bench.mjs's.
+rc=0
+node bench/bench.mjs "$@" || rc=$?
+exit "$rc"
