@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The test command (npm test): installs what the suites need when missing, builds, and runs
-# every suite with Node's test runner. Services the later suites need (zfs-fuse, sshd, S3)
-# are started here too as those suites land.
+# The test command (npm test): installs what the suites need when missing, builds, starts the
+# services the suites use (a zfs-fuse daemon and a throwaway file-backed pool: scripts/zfs-pool.sh),
+# runs every suite with Node's test runner, and stops what it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,8 +24,21 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 if [ ! -d node_modules ]; then npm ci; fi
+# Compiled tests of deleted sources must not run: rebuild the test tree from scratch.
+rm -rf dist/test
 npx tsc -p tsconfig.json
+
+# The ZFS suites' pool (fails loudly, never skipped, when it cannot be created).
+source scripts/zfs-pool.sh
+trap zfs_pool_stop EXIT
+trap 'exit 130' INT TERM
+zfs_pool_start 2G
 
 mapfile -t files < <(find dist/test -name '*.test.js' | sort)
 if [ ${#files[@]} -eq 0 ]; then echo "no test files found" >&2; exit 1; fi
-node --test --test-concurrency=2 "${files[@]}"
+status=0
+node --test --test-concurrency=2 "${files[@]}" || status=$?
+# Every test removes its datasets: anything left in the pool is a leak.
+left=$(timeout 60 zfs list -H -o name -t all -r "$DSG_TEST_ZFS_POOL" | tail -n +2)
+if [ -n "$left" ]; then echo "the tests left datasets or snapshots in the test pool:" >&2; echo "$left" >&2; status=1; fi
+exit $status

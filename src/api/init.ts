@@ -14,7 +14,8 @@ import { withProject } from './project.js';
 
 export interface InitOptions extends SyncOptions {
   /** Write a new .dsgconfig.yml in `cwd` from these settings (when none exists there). */
-  writeConfig?: { name: string; host: string; mountpoint: string; type?: 'xfs'; dataDirs?: string[] };
+  /** `pool` given: a ZFS repository (dataset `<pool>/<name>` mounted at `<mountpoint>/<name>`); else a POSIX folder. */
+  writeConfig?: { name: string; host: string; mountpoint: string; pool?: string; dataDirs?: string[] };
 }
 
 export type InitOutcome = SyncOutcome & { configWritten: string | null; repository: string };
@@ -29,7 +30,7 @@ export async function init(opts: InitOptions = {}): Promise<InitOutcome> {
     const w = opts.writeConfig;
     const config: ProjectConfig = {
       name: w.name,
-      repository: { type: 'xfs', host: w.host, mountpoint: w.mountpoint },
+      repository: w.pool !== undefined ? { type: 'zfs', host: w.host, pool: w.pool, mountpoint: w.mountpoint } : { type: 'xfs', host: w.host, mountpoint: w.mountpoint },
       data_dirs: w.dataDirs ?? [...DEFAULT_DATA_DIRS],
       ignore: { paths: [...DEFAULT_IGNORE.paths], names: [...DEFAULT_IGNORE.names], suffixes: [...DEFAULT_IGNORE.suffixes] },
     };

@@ -81,6 +81,19 @@ describe('ZFS backend (zfs-fuse pool)', () => {
     assert.deepEqual(backend.nativeSnapshots!(box, box.name), ['s1']);
   });
 
+  it('init --repo-type zfs --pool writes the config and creates the dataset with @s1', () => {
+    const box = sandbox('dsg-zfsnew');
+    const env = box.userEnv('Ana', 'ana@example.org');
+    const A = join(box.base, 'fresh');
+    put(A, 'input/a.txt', 'a\n');
+    const r = dsg(A, env, 'init', '--name', box.name, '--repo-type', 'zfs', '--pool', pool, '--mountpoint', testPool().mount, '--json');
+    ok(r, 'init');
+    box.names.add(box.name); // destroyed with the sandbox
+    assert.match(readFileSync(join(A, '.dsgconfig.yml'), 'utf8'), new RegExp(`type: zfs[\\s\\S]*pool: ${pool}`));
+    assert.deepEqual(backend.nativeSnapshots!(box, box.name), ['s1']);
+    assert.equal(readFileSync(join(box.repo(), 'input/a.txt'), 'utf8'), 'a\n');
+  });
+
   it('init on a missing pool names it and says what to do', () => {
     const box = sandbox('dsg-zfsnopool');
     const env = box.userEnv('Ana', 'ana@example.org');

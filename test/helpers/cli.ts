@@ -57,7 +57,8 @@ export class Sandbox {
   readonly repos: string;
   /** The default project name of this sandbox's projects. */
   readonly name: string;
-  private readonly names = new Set<string>();
+  /** Project names whose repositories `cleanup` removes (added by `project`; tests may add more). */
+  readonly names = new Set<string>();
 
   constructor(
     label = 'dsg-test',

@@ -13,6 +13,7 @@ interface InitFlags {
   host?: string;
   mountpoint?: string;
   repoType?: string;
+  pool?: string;
   dataDirs?: string;
 }
 
@@ -22,7 +23,8 @@ export function registerInit(program: Command): void {
     .description('create the repository from the working copy as snapshot s1')
     .option('-m, --message <text>', 'snapshot message', 'Initial snapshot')
     .option('--name <name>', 'project name (writes .dsgconfig.yml when none exists)')
-    .option('--repo-type <type>', 'repository type (xfs: a POSIX directory)', 'xfs')
+    .option('--repo-type <type>', 'repository type: xfs (a POSIX directory) or zfs (a dataset <pool>/<name>)', 'xfs')
+    .option('--pool <pool>', 'with --repo-type zfs: the pool or parent dataset holding the projects\' datasets')
     .option('--host <host>', 'repository host', 'localhost')
     .option('--mountpoint <dir>', 'directory that holds repositories (the repository is <dir>/<name>)')
     .option('--data-dirs <list>', 'comma-separated data directory names', 'input,output,frozen')
@@ -34,8 +36,9 @@ export function registerInit(program: Command): void {
         let writeConfig;
         if (o.name !== undefined || o.mountpoint !== undefined) {
           if (!o.name || !o.mountpoint) throw new DsgError('USAGE', 'init: --name and --mountpoint go together (they describe the repository to create).', { exitCode: 2 });
-          if (o.repoType !== 'xfs') throw new DsgError('NOT_IMPLEMENTED', `init: --repo-type ${o.repoType} is not supported by this version yet; use xfs (a POSIX directory).`);
-          writeConfig = { name: o.name, host: o.host ?? 'localhost', mountpoint: o.mountpoint, dataDirs: (o.dataDirs ?? '').split(',').map((s) => s.trim()).filter(Boolean) };
+          if (o.repoType !== 'xfs' && o.repoType !== 'zfs') throw new DsgError('NOT_IMPLEMENTED', `init: --repo-type ${o.repoType} is not supported by this version yet; use xfs (a POSIX directory) or zfs.`);
+          if ((o.repoType === 'zfs') !== (o.pool !== undefined)) throw new DsgError('USAGE', 'init: --pool goes with --repo-type zfs (the dataset is <pool>/<name>, mounted at <mountpoint>/<name>).', { exitCode: 2 });
+          writeConfig = { name: o.name, host: o.host ?? 'localhost', mountpoint: o.mountpoint, pool: o.pool, dataDirs: (o.dataDirs ?? '').split(',').map((s) => s.trim()).filter(Boolean) };
         }
         const r = await init({ message: o.message, dryRun: o.dryRun, force: o.force, normalize: o.normalize, writeConfig, progress });
         out.result(r);
@@ -47,6 +50,7 @@ export function registerInit(program: Command): void {
   examples(cmd, [
     'dsg init                      # uses the .dsgconfig.yml in this folder',
     'dsg init --name survey --mountpoint /srv/repos -m "first import"',
+    'dsg init --name survey --repo-type zfs --pool tank/repos --mountpoint /tank/repos',
     'dsg init --dry-run --json',
   ]);
 }
