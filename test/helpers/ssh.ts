@@ -1,0 +1,56 @@
+/**
+ * The test SSH server that scripts/sshd.sh starts (a stock OpenSSH sshd on 127.0.0.1 with
+ * throwaway keys): DSG_TEST_SSH_DIR holds its client config, known_hosts and user key, and
+ * DSG_TEST_SSH_HOST is the host alias. Without them the SSH suites fail with a message saying
+ * how to run them: never skipped.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface TestSshServer {
+  /** Folder with config, known_hosts, id_ed25519(.pub). */
+  dir: string;
+  /** Host alias defined in `dir`/config. */
+  host: string;
+  /** The sshd's port on 127.0.0.1. */
+  port: number;
+}
+
+export function testSshServer(): TestSshServer {
+  const dir = process.env.DSG_TEST_SSH_DIR;
+  const host = process.env.DSG_TEST_SSH_HOST;
+  if (!dir || !host) {
+    throw new Error('The SSH suites need the test sshd: run them through "npm test" (scripts/test.sh starts it), or "source scripts/sshd.sh && sshd_start" first (it sets DSG_TEST_SSH_DIR and DSG_TEST_SSH_HOST).');
+  }
+  const m = /^\s*Port\s+(\d+)/m.exec(readFileSync(join(dir, 'config'), 'utf8'));
+  if (!m) throw new Error(`${join(dir, 'config')} names no Port`);
+  return { dir, host, port: Number(m[1]) };
+}
+
+/**
+ * Copy the test server's client setup into `<homeDir>/.ssh/` (config rewritten to point at
+ * the copies), so a dsg process with HOME=homeDir, or openSshTransport(host, {homeDir}),
+ * finds the alias, the user key and the host key. `knownHosts` replaces the known_hosts
+ * content (host key tests).
+ */
+export function installSshConfig(homeDir: string, opts: { knownHosts?: string } = {}): TestSshServer {
+  const server = testSshServer();
+  const sshDir = join(homeDir, '.ssh');
+  mkdirSync(sshDir, { recursive: true, mode: 0o700 });
+  const config = readFileSync(join(server.dir, 'config'), 'utf8')
+    .replace(/^(\s*IdentityFile\s+).*$/m, `$1${join(sshDir, 'id_ed25519')}`)
+    .replace(/^(\s*UserKnownHostsFile\s+).*$/m, `$1${join(sshDir, 'known_hosts')}`);
+  writeFileSync(join(sshDir, 'config'), config, { mode: 0o600 });
+  writeFileSync(join(sshDir, 'known_hosts'), opts.knownHosts ?? readFileSync(join(server.dir, 'known_hosts')), { mode: 0o600 });
+  writeFileSync(join(sshDir, 'id_ed25519'), readFileSync(join(server.dir, 'id_ed25519')), { mode: 0o600 });
+  writeFileSync(join(sshDir, 'id_ed25519.pub'), readFileSync(join(server.dir, 'id_ed25519.pub')), { mode: 0o644 });
+  return server;
+}
+
+/** A temp home (prefix dsg-) with the test server's setup installed; remove it with `cleanup`. */
+export function tempSshHome(opts: { knownHosts?: string } = {}): { home: string; server: TestSshServer; cleanup(): void } {
+  const home = mkdtempSync(join(tmpdir(), 'dsg-sshhome-'));
+  const server = installSshConfig(home, opts);
+  return { home, server, cleanup: () => rmSync(home, { recursive: true, force: true }) };
+}
