@@ -93,6 +93,8 @@ export class SshConnection {
   private lost: SshError | null = null;
   private closing = false;
   private readonly channels = new Semaphore(MAX_EXEC_CHANNELS);
+  private readonly pendingExecs = new Set<(err: Error) => void>();
+  private ended = false;
 
   constructor(private readonly opts: SshConnectionOptions) {
     this.destination = destinationOf(opts.target);
@@ -164,6 +166,7 @@ export class SshConnection {
         }
       });
       client.on('close', () => {
+        this.ended = true;
         if (!up) {
           if (hostKeyError) reject(hostKeyError);
           else reject(new SshError('SSH_CONNECT_FAILED', `cannot connect to ${this.destination} over SSH: the server closed the connection during login.`, this.destination));
@@ -209,6 +212,9 @@ export class SshConnection {
       `The SSH connection to ${this.destination} was lost (${reason}).`,
       this.destination,
     );
+    // Commands still waiting for their channel to close would wait forever.
+    for (const reject of this.pendingExecs) reject(this.lost);
+    this.pendingExecs.clear();
   }
 
   /** The connected client (connecting on first use). */
@@ -265,8 +271,14 @@ export class SshConnection {
     await this.channels.acquire();
     try {
       return await new Promise<ExecOutput>((resolve, reject) => {
+        if (this.lost) {
+          reject(this.lost);
+          return;
+        }
+        this.pendingExecs.add(reject);
         client.exec(command, (err, ch: ClientChannel) => {
           if (err) {
+            this.pendingExecs.delete(reject);
             reject(this.lost ?? new Error(`cannot run a command on ${this.destination}: ${err.message}`, { cause: err }));
             return;
           }
@@ -281,6 +293,7 @@ export class SshConnection {
             signal = s ?? null;
           });
           ch.on('close', () => {
+            this.pendingExecs.delete(reject);
             if (code === null && signal === null && this.lost) {
               reject(this.lost);
               return;
@@ -301,7 +314,7 @@ export class SshConnection {
     const client = this.client;
     if (!client || !this.ready) return;
     const wasUp = await this.ready.then(() => true, () => false);
-    if (!wasUp) return;
+    if (!wasUp || this.ended) return;
     await new Promise<void>((resolve) => {
       client.once('close', () => resolve());
       client.end();

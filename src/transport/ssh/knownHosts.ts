@@ -186,7 +186,8 @@ export function verifyHostKey(
     );
   }
   const where = valid.map((e) => `${e.file}:${e.line} (${kindName(e.keyType)} ${fingerprint(e.key)})`).join(', ');
-  const fileOpt = path.resolve(file) === path.join(t.homeDir, '.ssh', 'known_hosts') ? '' : ` -f ${shellPath(file, t.homeDir)}`;
+  // -f always: without it ssh-keygen edits the passwd entry's home, which may not be $HOME.
+  const fileOpt = ` -f ${shellPath(file, t.homeDir)}`;
   throw new SshError(
     'SSH_HOST_KEY_CHANGED',
     `WARNING: the SSH host key of ${name} has changed, so dsg refused to connect: the server now presents the ${kindName(keyType)} key ${fp}, ` +
