@@ -7,6 +7,7 @@
  *   .dsg/sync-messages.json         copy of the repository's history index
  *   .dsg/archive/<sN>-sync.json.lz4 copies of archived manifests
  *   .dsg/stat-cache.json            size/mtime/inode → hash (see scan/statCache.ts)
+ *   .dsg/remote-verified.json       the repository manifest file last verified in full (status)
  *   .dsg/tmp/                       partial downloads
  *   .dsg/staging/<tx-id>/           verified downloads waiting for the commit point
  *   .dsg/resume/<hash>              verified downloads of an interrupted clone, reused by the next
@@ -84,6 +85,30 @@ export class ClientFilesystem {
 
   writeSyncMessages(sm: SyncMessages): void {
     atomicWriteFile(this.p('sync-messages.json'), serializeSyncMessages(sm));
+  }
+
+  /**
+   * The repository manifest file `status` last verified in full while it named the snapshot
+   * cached here (`.dsg/remote-verified.json`); null when absent or unreadable (then the next
+   * status reads the repository's manifest in full again).
+   */
+  readVerifiedRemote(): VerifiedRemote | null {
+    try {
+      const text = readFileSync(this.p('remote-verified.json'), 'utf8');
+      if (text.length > 4096) return null;
+      const d = JSON.parse(text) as Record<string, unknown>;
+      if (d.version !== 1 || typeof d.location !== 'string' || typeof d.snapshot_hash !== 'string' || typeof d.size !== 'number') return null;
+      if (typeof d.mtime_ns !== 'string' || typeof d.ino !== 'string' || typeof d.verified_at_ns !== 'string') return null;
+      return { location: d.location, snapshotHash: d.snapshot_hash, size: d.size, mtimeNs: BigInt(d.mtime_ns), ino: BigInt(d.ino), verifiedAtNs: BigInt(d.verified_at_ns) };
+    } catch {
+      return null;
+    }
+  }
+
+  writeVerifiedRemote(v: VerifiedRemote): void {
+    if (!existsSync(this.dsgDir)) return;
+    const doc = { version: 1, location: v.location, snapshot_hash: v.snapshotHash, size: v.size, mtime_ns: v.mtimeNs.toString(), ino: v.ino.toString(), verified_at_ns: v.verifiedAtNs.toString() };
+    atomicWriteFile(this.p('remote-verified.json'), JSON.stringify(doc));
   }
 
   hasArchive(snapshotId: string): boolean {
@@ -346,6 +371,17 @@ export class ClientFilesystem {
     const temps = safeReaddir(this.p('tmp')).filter((n) => TX_NAME.test(n)).map((n) => this.p('tmp', n));
     return [...staged, ...temps];
   }
+}
+
+/** See ClientFilesystem.readVerifiedRemote. */
+export interface VerifiedRemote {
+  location: string;
+  snapshotHash: string;
+  size: number;
+  mtimeNs: bigint;
+  ino: bigint;
+  /** When the full read began (ns since the epoch): the racy rule applies to the stamp's mtime. */
+  verifiedAtNs: bigint;
 }
 
 /** Folders of `.dsg/` that dsg creates, fills and empties. */

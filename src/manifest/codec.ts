@@ -5,6 +5,7 @@
  * in fixed order. Reading: verifies entry_count and entries_hash (in file order) and rejects
  * hostile entries; a manifest that fails is an error, never "empty".
  */
+import { createHash } from 'node:crypto';
 import { ManifestError } from '../errors/ManifestError.js';
 import { xxh3Hex } from './hash.js';
 import { isIntegerLikeKey, JsonSyntaxError, JsonTooDeepError, parseOrderedJson, toPlain, type OrderedJson } from './orderedJson.js';
@@ -326,15 +327,18 @@ function fromPlain(v: unknown, depth = 0): OrderedJson {
   return m;
 }
 
-// The same manifest text is often parsed twice in a row (C and R when in sync): keep the last.
-let lastParsed: { text: string; manifest: Manifest } | null = null;
+// The same manifest text is often parsed twice in a row (C and R when in sync): keep the last
+// result, keyed by the text's length and SHA-256 (not the text itself: 22 MB for 100,000
+// entries; and not XXH3, whose collisions can be made: a forged manifest must never pass as C).
+let lastParsed: { length: number; hash: string; manifest: Manifest } | null = null;
 
 /**
  * Parse and verify a manifest. `label` names the file in errors. Callers must treat the
  * result as immutable (identical texts share one result).
  */
 export function parseManifest(text: string, label: string): Manifest {
-  if (lastParsed !== null && lastParsed.text === text) return lastParsed.manifest;
+  const textHash = createHash('sha256').update(text).digest('hex');
+  if (lastParsed !== null && lastParsed.length === text.length && lastParsed.hash === textHash) return lastParsed.manifest;
   const notManifest = (): never => {
     throw new ManifestError(`${label}: not a manifest (expected an object with "entries" and "metadata").`);
   };
@@ -384,8 +388,41 @@ export function parseManifest(text: string, label: string): Manifest {
     throw new ManifestError(`${label}: entries_hash ${metadata.entries_hash} does not match the entries (computed ${actual}); the manifest is corrupt or was edited by hand.`);
   }
   const manifest = { entries, metadata };
-  lastParsed = { text, manifest };
+  lastParsed = { length: text.length, hash: textHash, manifest };
   return manifest;
+}
+
+/** At most this many `"metadata"` keys are tried from the end of a tail (a hostile tail may hold many). */
+const TAIL_ATTEMPTS = 8;
+
+/**
+ * The metadata of a manifest from the last bytes of its text (`tail`; it may begin in the
+ * middle of a character), without reading the entries. Writers put `"metadata"` last in the
+ * root object, so `{` + the tail from that key is a JSON object of that one member. Returns
+ * null when no such object parses or its metadata is not valid: the caller then reads the
+ * whole manifest, which reports the problem. Nothing about the entries is checked here.
+ */
+export function parseManifestTail(tail: string, label: string): ManifestMetadata | null {
+  if (!tail.trimEnd().endsWith('}')) return null;
+  let at = tail.length;
+  for (let attempt = 0; attempt < TAIL_ATTEMPTS && at > 0; attempt++) {
+    const i = tail.lastIndexOf('"metadata"', at - 1);
+    if (i < 0) return null;
+    at = i;
+    let root: OrderedJson;
+    try {
+      root = parseJsonKeepingOrder(`{${tail.slice(i)}`, label);
+    } catch {
+      continue; // a "metadata" key nested deeper (e.g. in project_config): try an earlier one
+    }
+    if (!isObj(root) || root.size !== 1 || !isObj(root.get('metadata'))) return null;
+    try {
+      return readMetadata(root.get('metadata'), label);
+    } catch {
+      return null;
+    }
+  }
+  return null;
 }
 
 /** A pair [ancestor, descendant] when one path is a parent directory of another, else null. */

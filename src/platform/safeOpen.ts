@@ -129,6 +129,40 @@ export async function readRegularFile(path: string, maxBytes: number, advice: Ad
   }
 }
 
+/** The end of a file and what fstat said of the file that was opened. */
+export interface TailRead {
+  bytes: Buffer;
+  size: number;
+  mtimeNs: bigint;
+  ino: bigint;
+}
+
+/**
+ * The last `maxBytes` bytes of a regular file (the whole file when it is smaller) and the
+ * file's size, mtime and inode at the open (fstat); null when it does not exist. The same open rules as
+ * readRegularFile, and never more than `maxBytes` bytes read, whatever the file claims.
+ */
+export async function readRegularFileTail(path: string, maxBytes: number, advice: Advice): Promise<TailRead | null> {
+  const opened = await openRegularFile(path, advice);
+  if (opened === null) return null;
+  const { fh } = opened;
+  try {
+    const st = await fh.stat({ bigint: true });
+    const size = Number(st.size);
+    const want = Math.max(0, Math.min(size, maxBytes));
+    const buf = Buffer.allocUnsafe(want);
+    let got = 0;
+    while (got < want) {
+      const { bytesRead } = await fh.read(buf, got, want - got, size - want + got);
+      if (bytesRead === 0) break; // truncated since the fstat: the caller sees fewer bytes
+      got += bytesRead;
+    }
+    return { bytes: buf.subarray(0, got), size, mtimeNs: st.mtimeNs, ino: st.ino };
+  } finally {
+    await fh.close();
+  }
+}
+
 /**
  * A stream of a regular file's bytes that fails (naming the file) once the file yields more
  * than `expectedSize` bytes; without `expectedSize` only the open rules apply. "Not found"

@@ -15,7 +15,7 @@
  *   make everything before it undoable by `rollback` and everything after it re-doable.
  */
 import type { Readable } from 'node:stream';
-import type { FileEntry, Manifest } from '../manifest/types.js';
+import type { FileEntry, Manifest, ManifestMetadata } from '../manifest/types.js';
 import type { SyncMessages } from '../manifest/syncMessages.js';
 import type { LockStore } from './lockRecord.js';
 
@@ -31,6 +31,20 @@ export interface RemoteFilesystem extends LockStore {
    */
   create(opts?: { force?: boolean }): Promise<void>;
   readManifest(): Promise<Manifest | null>;
+  /**
+   * The current manifest's metadata only (snapshot_id, snapshot_hash, entries_hash,
+   * entry_count, …), cheaply: without reading or verifying its entries (a POSIX directory
+   * reads the last 64 KiB of `last-sync.json`), plus a `stamp` of the manifest file (size,
+   * mtime ns, inode of the file read; null when the backend cannot tell). MUST be consistent
+   * with `readManifest`: null exactly when it returns null (no snapshot yet), otherwise the
+   * metadata it would return, or an error it would throw. What is read is hostile input: it is
+   * validated as `readManifest` validates metadata, and whatever does not parse (a tail that is
+   * not the metadata object, a field of the wrong type) falls back to the full `readManifest`
+   * (stamp null). Callers that use the entries must call `readManifest`: `status` uses this only
+   * to see that the repository holds the very manifest file it verified in full before (same
+   * stamp, see api/status.ts) for the snapshot cached locally. `sync` always reads in full.
+   */
+  readManifestHead(): Promise<ManifestHead | null>;
   /** Every snapshot's metadata, consistent with `readManifest`. */
   readSyncMessages(): Promise<SyncMessages>;
   /** The archived manifest of one snapshot (verified). */
@@ -79,6 +93,20 @@ export interface RemoteFilesystem extends LockStore {
   /** Finish or undo whatever interrupted transactions left (idempotent; call under the lock). */
   recover(): Promise<RemoteRecovery>;
   close(): Promise<void>;
+}
+
+/** What `readManifestHead` returns: the current manifest's metadata and a stamp of its file. */
+export interface ManifestHead {
+  metadata: ManifestMetadata;
+  /** Size, mtime (ns) and inode of the manifest file read; changes whenever the file is rewritten. */
+  stamp: ManifestStamp | null;
+}
+
+export interface ManifestStamp {
+  size: number;
+  mtimeNs: bigint;
+  /** 0n when the transport cannot tell. */
+  ino: bigint;
 }
 
 export interface TreeDifference {

@@ -32,6 +32,14 @@ export interface RemoteStat {
   nlink: number;
 }
 
+/** What `readTail` returns: the end of a file and what fstat said of the file opened. */
+export interface TailRead {
+  bytes: Buffer;
+  size: number;
+  mtimeNs: bigint;
+  ino: bigint;
+}
+
 export interface DirEntry {
   name: string;
   type: RemoteStat['type'];
@@ -49,6 +57,16 @@ export interface Transport {
   stat(path: string): Promise<RemoteStat | null>;
   /** The content of a regular file of at most `maxBytes` bytes (else FILE_TOO_LARGE); null when absent. */
   readFile(path: string, maxBytes: number): Promise<Buffer | null>;
+  /**
+   * The last `maxBytes` bytes of a regular file (all of it when smaller), with the size,
+   * mtime (ns) and inode that fstat gave for the file opened; null when absent. The same
+   * rules as `readFile` (regular file only, O_NOFOLLOW, O_NONBLOCK, type checked on what was
+   * opened) and never more than `maxBytes` bytes read. Used to read a manifest's metadata
+   * without its entries. A transport that cannot tell the inode gives 0n; one whose mtimes
+   * are whole seconds gives them ×1e9. Optional while not every transport has it: without
+   * it, callers read the whole file.
+   */
+  readTail?(path: string, maxBytes: number): Promise<TailRead | null>;
   writeFile(path: string, data: string | Uint8Array): Promise<void>;
   /** Create `path` with `data` only if it does not exist (O_EXCL): true when created, false when it existed. */
   createExclusive(path: string, data: string | Uint8Array): Promise<boolean>;

@@ -25,14 +25,14 @@ import { archiveFileName, archiveNameCandidates, compressArchive, decompressArch
 import { parseRemoteJournal, TX_ID, type RemoteJournal, type TreeChanges } from './journal.js';
 import { PublishedIncompleteError } from '../../errors/PublishedIncompleteError.js';
 import { describeIoError } from '../../errors/describeIoError.js';
-import type { DirEntry } from '../../transport/Transport.js';
+import type { DirEntry, TailRead } from '../../transport/Transport.js';
 import { PosixTransaction } from './PosixTransaction.js';
-import { parseManifest, serializeManifest } from '../../manifest/codec.js';
+import { parseManifest, parseManifestTail, serializeManifest } from '../../manifest/codec.js';
 import { ARCHIVE_MAX_BYTES, LOCK_FILE_MAX_BYTES, MANIFEST_MAX_BYTES, REMOTE_JOURNAL_MAX_BYTES, SYNC_MESSAGES_MAX_BYTES } from '../../manifest/limits.js';
 import { emptySyncMessages, parseSyncMessages, type SyncMessages } from '../../manifest/syncMessages.js';
 import type { FileEntry, Manifest } from '../../manifest/types.js';
 import type { Transport } from '../../transport/Transport.js';
-import type { RemoteFilesystem, RemoteRecovery, RemoteTransaction, TreeDifference } from '../RemoteFilesystem.js';
+import type { ManifestHead, RemoteFilesystem, RemoteRecovery, RemoteTransaction, TreeDifference } from '../RemoteFilesystem.js';
 import { hashStream } from '../../manifest/hash.js';
 import { consistentHistory } from '../history.js';
 import { lockToken, parseLockRecord, type LockRecord, type StoredLock } from '../lockRecord.js';
@@ -43,6 +43,9 @@ const join = posix.join;
 
 /** Names dsg gives in .dsg/tmp/: `<tx-id>-<random>` uploads, `lock-<token>.json`, `broken-lock-<random>.json`. */
 const OWN_TMP_NAME = /^[0-9A-Za-z][0-9A-Za-z-]*(\.json)?$/;
+
+/** Bytes read from the end of last-sync.json for its metadata (a larger metadata block is read in full). */
+const MANIFEST_TAIL_BYTES = 64 << 10;
 
 /** Content up to this size is read in one call. */
 const SMALL_CONTENT = 1 << 20;
@@ -115,6 +118,26 @@ export class PosixRemote implements RemoteFilesystem {
       return null;
     }
     return parseManifest(text, `remote manifest ${this.location}/.dsg/last-sync.json`);
+  }
+
+  async readManifestHead(): Promise<ManifestHead | null> {
+    const file = this.p('last-sync.json');
+    if (this.transport.readTail) {
+      let tail: TailRead | null;
+      try {
+        tail = await this.transport.readTail(file, MANIFEST_TAIL_BYTES);
+      } catch (err) {
+        if (err instanceof FileReadError) throw err;
+        throw new RemoteError(`Cannot read ${file} on ${this.transport.description}: ${(err as Error).message}.`, { cause: err });
+      }
+      // Absent, too large or not parsable from the tail: the full read decides (and says why).
+      if (tail !== null && tail.size <= MANIFEST_MAX_BYTES) {
+        const metadata = parseManifestTail(tail.bytes.toString('utf8'), `remote manifest ${this.location}/.dsg/last-sync.json`);
+        if (metadata !== null) return { metadata, stamp: { size: tail.size, mtimeNs: tail.mtimeNs, ino: tail.ino } };
+      }
+    }
+    const full = await this.readManifest();
+    return full === null ? null : { metadata: full.metadata, stamp: null };
   }
 
   async readSyncMessages(): Promise<SyncMessages> {

@@ -5,9 +5,9 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, promises as fsp } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { chunkSizeFor } from '../../manifest/hash.js';
-import { createRegularFileStream, readRegularFile } from '../../platform/safeOpen.js';
+import { createRegularFileStream, readRegularFile, readRegularFileTail } from '../../platform/safeOpen.js';
 import { syncFilesystem } from '../../platform/syncFilesystem.js';
-import type { DirEntry, ExecResult, RemoteStat, Transport } from '../Transport.js';
+import type { DirEntry, ExecResult, RemoteStat, TailRead, Transport } from '../Transport.js';
 
 function isNotFound(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException).code;
@@ -37,6 +37,10 @@ export class LocalTransport implements Transport {
 
   async readFile(path: string, maxBytes: number): Promise<Buffer | null> {
     return readRegularFile(path, maxBytes, HOSTILE_ADVICE);
+  }
+
+  async readTail(path: string, maxBytes: number): Promise<TailRead | null> {
+    return readRegularFileTail(path, maxBytes, HOSTILE_ADVICE);
   }
 
   async writeFile(path: string, data: string | Uint8Array): Promise<void> {
