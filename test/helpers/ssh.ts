@@ -50,7 +50,13 @@ export function installSshConfig(homeDir: string, opts: { knownHosts?: string } 
 
 /** A temp home (prefix dsg-) with the test server's setup installed; remove it with `cleanup`. */
 export function tempSshHome(opts: { knownHosts?: string } = {}): { home: string; server: TestSshServer; cleanup(): void } {
+  testSshServer(); // fail before making anything when the server is missing
   const home = mkdtempSync(join(tmpdir(), 'dsg-sshhome-'));
-  const server = installSshConfig(home, opts);
-  return { home, server, cleanup: () => rmSync(home, { recursive: true, force: true }) };
+  const cleanup = (): void => rmSync(home, { recursive: true, force: true });
+  try {
+    return { home, server: installSshConfig(home, opts), cleanup };
+  } catch (err) {
+    cleanup();
+    throw err;
+  }
 }
