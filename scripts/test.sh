@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command (npm test): installs what the suites need when missing, builds, starts the
-# services the suites use (a zfs-fuse daemon and a throwaway file-backed pool: scripts/zfs-pool.sh),
+# services the suites use (a zfs-fuse daemon and a throwaway file-backed pool: scripts/zfs-pool.sh;
+# a throwaway sshd on 127.0.0.1: scripts/sshd.sh),
 # runs every suite with Node's test runner, and stops what it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,9 +31,12 @@ npx tsc -p tsconfig.json
 
 # The ZFS suites' pool (fails loudly, never skipped, when it cannot be created).
 source scripts/zfs-pool.sh
-trap zfs_pool_stop EXIT
+source scripts/sshd.sh
+trap 'zfs_pool_stop; sshd_stop' EXIT
 trap 'exit 130' INT TERM
 zfs_pool_start 2G
+# The SSH suites' server: a throwaway OpenSSH sshd on 127.0.0.1 (installs openssh-server when missing).
+sshd_start
 
 mapfile -t files < <(find dist/test -name '*.test.js' | sort)
 if [ ${#files[@]} -eq 0 ]; then echo "no test files found" >&2; exit 1; fi
