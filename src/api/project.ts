@@ -44,7 +44,7 @@ export function openProject(opts: CommonOptions = {}): Project {
     rules: makeRules(config.data_dirs, config.ignore),
     client: new ClientFilesystem(root),
     remote() {
-      remote ??= openRemote(config);
+      remote ??= openRemote(config, user);
       return remote;
     },
     async close() {

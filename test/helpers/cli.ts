@@ -36,6 +36,8 @@ export interface TestBackend {
   repositoryYaml(box: Sandbox): string;
   /** The folder holding the repository of project `name` (its data tree and .dsg/). */
   repositoryRoot(box: Sandbox, name: string): string;
+  /** Set up what the sandbox's users need to reach the repository (SSH: ~/.ssh in the sandbox home). */
+  prepare?(box: Sandbox): void;
   /** Remove what the sandbox's repositories left outside its folder. */
   dispose(box: Sandbox, names: readonly string[]): void;
   /** Backend invariants that must hold after any crash and recovery (ZFS: only the dataset and its @sN). */
@@ -68,6 +70,12 @@ export class Sandbox {
     this.repos = join(this.base, 'repos');
     mkdirSync(this.repos);
     this.name = backend.projectName();
+    backend.prepare?.(this);
+  }
+
+  /** The HOME of every user of this sandbox (see userEnv). */
+  get home(): string {
+    return join(this.base, 'home');
   }
 
   /** The folder of project `name`'s repository (data tree and .dsg/). */
@@ -80,7 +88,8 @@ export class Sandbox {
     const dir = join(this.base, 'config', email);
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'dsg.yml'), `user_name: ${name}\nuser_id: ${email}\n`);
-    const env: NodeJS.ProcessEnv = { ...process.env, DSG_CONFIG_HOME: dir, HOME: join(this.base, 'home'), ...extra };
+    const env: NodeJS.ProcessEnv = { ...process.env, DSG_CONFIG_HOME: dir, HOME: this.home, ...extra };
+    delete env.SSH_AUTH_SOCK; // the sandbox's keys only
     delete env.XDG_CONFIG_HOME;
     delete env.DSG_TEST_CRASH_AT;
     return env;

@@ -5,6 +5,8 @@
  * how to run them: never skipped.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { TestBackend } from './cli.js';
+import { zfsBackend } from './zfs.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -59,4 +61,31 @@ export function tempSshHome(opts: { knownHosts?: string } = {}): { home: string;
     cleanup();
     throw err;
   }
+}
+
+/**
+ * Backends over SSH: the same repository as the local backend (the test sshd runs on this
+ * machine, so the tests can inspect it), reached through the host alias of the test server.
+ */
+export function sshPosixBackend(): TestBackend {
+  const server = testSshServer();
+  return {
+    name: `posix directory over SSH (${server.host})`,
+    projectName: () => 'proj',
+    prepare: (box) => void installSshConfig(box.home),
+    repositoryYaml: (box) => `{type: xfs, host: ${server.host}, mountpoint: ${JSON.stringify(box.repos)}}`,
+    repositoryRoot: (box, name) => join(box.repos, name),
+    dispose: () => undefined,
+  };
+}
+
+export function sshZfsBackend(): TestBackend {
+  const server = testSshServer();
+  const local = zfsBackend();
+  return {
+    ...local,
+    name: `zfs dataset (zfs-fuse) over SSH (${server.host})`,
+    prepare: (box) => void installSshConfig(box.home),
+    repositoryYaml: (box) => local.repositoryYaml(box).replace('host: localhost', `host: ${server.host}`),
+  };
 }
