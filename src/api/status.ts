@@ -1,6 +1,7 @@
 /**
  * status: what a sync would do, grouped: local changes, remote changes, conflicts (SPEC §4).
- * Refreshes the stat cache so the next status or sync hashes nothing that did not change.
+ * Refreshes the working-copy index (.dsg/index) so the next status or sync hashes nothing that did
+ * not change; when nothing changed, answers from that index alone (see fastStatus).
  *
  * @example
  *   import { status } from 'dsg';
@@ -15,7 +16,11 @@ import { isTrackedPath } from '../scan/rules.js';
 import { isSameSnapshot, requireSnapshot, requireSnapshotHead } from '../remote/requireSnapshot.js';
 import { recoverProject } from './recover.js';
 import { withProject, type CommonOptions, type Project } from './project.js';
-import type { Manifest } from '../manifest/types.js';
+import { lstatSync, type BigIntStats } from 'node:fs';
+import type { Entry, Manifest } from '../manifest/types.js';
+import { xxh3Hex } from '../manifest/hash.js';
+import type { WalkedTree } from '../scan/scanner.js';
+import type { CleanState, WorkingIndex } from '../scan/workingIndex.js';
 import type { ManifestHead } from '../remote/RemoteFilesystem.js';
 
 export interface StatusRow {
@@ -46,7 +51,7 @@ function toRow(r: PlanRow): StatusRow {
   return { path: r.path, state: r.state, description: STATE_DESCRIPTION[r.state], action: r.action };
 }
 
-/** A stamp's mtime must be this much older than its verification to be trusted (the racy rule of the stat cache). */
+/** A stamp's mtime must be this much older than its verification to be trusted (the racy rule of the index). */
 const RACY_NS = 2_000_000_000n;
 
 /** True when the repository's manifest file is the very one a previous status verified in full (see remoteForStatus). */
@@ -85,15 +90,70 @@ async function remoteForStatus(project: Project, head: ManifestHead, startedNs: 
   return remote;
 }
 
+/** XXH3 of the tracking rules: a changed data_dirs or ignore makes the index's clean state void. */
+function rulesHash(project: Project): string {
+  return xxh3Hex(JSON.stringify([project.config.data_dirs, project.config.ignore]));
+}
+
+/** XXH3 over the tracked links (path, NUL, target, NUL) in walk order. */
+function linksHash(entries: Iterable<Entry>): string {
+  const parts: string[] = [];
+  for (const e of entries) if (e.type === 'link') parts.push(e.path, e.reference);
+  return xxh3Hex(parts.map((x) => `${x}\0`).join(''));
+}
+
+function cacheFileStamp(project: Project): BigIntStats | undefined {
+  const st = lstatSync(project.client.p('last-sync.json'), { bigint: true, throwIfNoEntry: false });
+  return st?.isFile() ? st : undefined;
+}
+
+/**
+ * The fast path: the index says the last status found everything up to date, and nothing it
+ * depended on changed — the cache file C (same stamp), the repository's snapshot (C's, and its
+ * manifest file the one verified before), the rules, the links, and every file's size, mtime
+ * and inode (each row not racy), with exactly the index's set of paths. Then the answer is the
+ * one that status gave, without reading C or R or building any entry. Otherwise null.
+ */
+function fastStatus(project: Project, head: ManifestHead, index: WorkingIndex, walked: WalkedTree): StatusResult | null {
+  const c = index.clean;
+  if (c === null || c.rules !== rulesHash(project)) return null;
+  const st = cacheFileStamp(project);
+  if (st === undefined || Number(st.size) !== c.cache.size || st.mtimeNs.toString() !== c.cache.mtime_ns || st.ino.toString() !== c.cache.ino) return null;
+  if (st.mtimeNs >= index.writtenAtNs - RACY_NS) return null;
+  if (!isSameSnapshot(head.metadata, c.cache) || !remoteTrusted(project, head)) return null;
+  const { files, out } = walked;
+  if (out.skipped.length > 0 || out.invalid.length > 0 || files.length !== index.rowCount) return null;
+  for (const f of files) if (!index.matches(f.rel, Number(f.st.size), f.st.mtimeNs, f.st.ino)) return null;
+  if (linksHash(out.entries.values()) !== c.links) return null;
+  return {
+    snapshot: head.metadata.snapshot_id,
+    cacheSnapshot: c.cache.snapshot_id,
+    localChanges: [],
+    remoteChanges: [],
+    conflicts: [],
+    cacheOnly: [],
+    unchanged: c.unchanged,
+    outside: c.outside,
+    invalid: [],
+    skipped: [],
+    caseCollisions: [],
+    upToDate: true,
+  };
+}
+
 export async function status(opts: CommonOptions & { onNotice?: (message: string) => void } = {}): Promise<StatusResult> {
   return withProject(opts, async (project) => {
     await recoverProject(project, { onNotice: opts.onNotice });
     const startedNs = BigInt(Date.now()) * 1_000_000n;
     const head = await requireSnapshotHead(project.remote());
+    const index = project.client.loadIndex();
+    const walked = project.client.walk(project.rules, project.user.user_id);
+    const fast = fastStatus(project, head, index, walked);
+    if (fast !== null) return fast;
+    const cacheStamp = cacheFileStamp(project);
     const cache = project.client.readCache();
     const remote = await remoteForStatus(project, head, startedNs, cache);
-    const scan = await project.client.scan(project.rules, project.user.user_id, cache?.entries);
-    project.client.refreshStatCache(scan);
+    const scan = await project.client.scan(project.rules, project.user.user_id, cache?.entries, undefined, index, walked);
     const plan = planSync(scan.entries, cache?.entries ?? new Map(), remote.entries ?? new Map(), (path) => isTrackedPath(project.rules, path));
     const out: StatusResult = {
       snapshot: remote.metadata.snapshot_id ?? null,
@@ -117,6 +177,23 @@ export async function status(opts: CommonOptions & { onNotice?: (message: string
       else out.cacheOnly.push(toRow(r));
     }
     out.upToDate = plan.empty && cache?.metadata.snapshot_hash === remote.metadata.snapshot_hash;
+    // Rewrite the index when it learned something, or when it can now record a clean state
+    // (everything up to date, the cache file unchanged while it was read) for the fast path.
+    let clean: CleanState | null = null;
+    const stampAfter = cacheFileStamp(project);
+    if (out.upToDate && cache !== null && cacheStamp !== undefined && stampAfter !== undefined && out.invalid.length === 0 && out.skipped.length === 0 && out.caseCollisions.length === 0) {
+      if (cacheStamp.size === stampAfter.size && cacheStamp.mtimeNs === stampAfter.mtimeNs && cacheStamp.ino === stampAfter.ino) {
+        const m = cache.metadata;
+        clean = {
+          cache: { size: Number(cacheStamp.size), mtime_ns: cacheStamp.mtimeNs.toString(), ino: cacheStamp.ino.toString(), snapshot_id: m.snapshot_id, snapshot_hash: m.snapshot_hash, entries_hash: m.entries_hash, entry_count: m.entry_count },
+          rules: rulesHash(project),
+          links: linksHash(scan.entries.values()),
+          unchanged: out.unchanged,
+          outside: out.outside,
+        };
+      }
+    }
+    if (scan.statCacheStale || index.legacy || JSON.stringify(clean) !== JSON.stringify(index.clean)) project.client.saveStatCache(scan.statRows, clean);
     return out;
   });
 }

@@ -6,7 +6,8 @@
  *   .dsg/last-sync.json             C: the manifest this client last synced
  *   .dsg/sync-messages.json         copy of the repository's history index
  *   .dsg/archive/<sN>-sync.json.lz4 copies of archived manifests
- *   .dsg/stat-cache.json            size/mtime/inode → hash (see scan/statCache.ts)
+ *   .dsg/index                      size/mtime/inode → hash, binary (see scan/workingIndex.ts);
+ *                                   replaces stat-cache.json of earlier versions
  *   .dsg/remote-verified.json       the repository manifest file last verified in full (status)
  *   .dsg/tmp/                       partial downloads
  *   .dsg/staging/<tx-id>/           verified downloads waiting for the commit point
@@ -39,9 +40,10 @@ import { chunkSizeFor, hashFileSync, StreamingHash } from '../manifest/hash.js';
 import { emptySyncMessages, parseSyncMessages, serializeSyncMessages, type SyncMessages } from '../manifest/syncMessages.js';
 import { parseManifestTime } from '../manifest/time.js';
 import type { Entry, FileEntry, Manifest } from '../manifest/types.js';
-import { scanWorkingCopy, type ScanResult } from '../scan/scanner.js';
+import { scanWorkingCopy, walkWorkingCopy, type ScanResult, type WalkedTree } from '../scan/scanner.js';
 import type { TrackingRules } from '../scan/rules.js';
 import { StatCache, type StatRow } from '../scan/statCache.js';
+import { WorkingIndex, type CleanState } from '../scan/workingIndex.js';
 import { atomicWriteFile } from './atomicWrite.js';
 import { syncFilesystem } from '../platform/syncFilesystem.js';
 import { createRegularFileStream, notFound, readRegularFile } from '../platform/safeOpen.js';
@@ -121,16 +123,38 @@ export class ClientFilesystem {
 
   // ---- scanning ----
 
-  async scan(rules: TrackingRules, user: string, previous: Map<string, Entry> | undefined, onProgress?: (files: number, bytes: number) => void): Promise<ScanResult> {
-    return scanWorkingCopy({ root: this.root, rules, user, previous, statCache: StatCache.load(this.p('stat-cache.json')), onProgress });
+  /**
+   * The working-copy index `.dsg/index`; when there is none yet, the JSON stat cache of an
+   * earlier dsg (read once: the next save replaces it); empty when neither can be read.
+   */
+  loadIndex(): WorkingIndex {
+    return WorkingIndex.load(this.p('index')) ?? StatCache.load(this.p('stat-cache.json')).toIndex();
   }
 
-  saveStatCache(rows: Map<string, StatRow>): void {
+  async scan(
+    rules: TrackingRules,
+    user: string,
+    previous: Map<string, Entry> | undefined,
+    onProgress?: (files: number, bytes: number) => void,
+    index: WorkingIndex = this.loadIndex(),
+    walked?: WalkedTree,
+  ): Promise<ScanResult> {
+    const opts = { root: this.root, rules, user, previous, statCache: index, onProgress };
+    return scanWorkingCopy(opts, walked ?? walkWorkingCopy(opts));
+  }
+
+  /** The walk alone (see scanner.ts), for `status` to compare with the index first. */
+  walk(rules: TrackingRules, user: string): WalkedTree {
+    return walkWorkingCopy({ root: this.root, rules, user });
+  }
+
+  saveStatCache(rows: Map<string, StatRow>, clean: CleanState | null = null): void {
     if (!existsSync(this.dsgDir)) return;
-    StatCache.save(this.p('stat-cache.json'), rows);
+    WorkingIndex.save(this.p('index'), rows, clean);
+    WorkingIndex.removeLegacy(this.p('stat-cache.json'));
   }
 
-  /** After a read-only scan: rewrite the stat cache only when it learned something. */
+  /** After a read-only scan: rewrite the index only when it learned something. */
   refreshStatCache(scan: ScanResult): void {
     if (scan.statCacheStale) this.saveStatCache(scan.statRows);
   }

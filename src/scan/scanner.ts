@@ -11,7 +11,7 @@ import type { Entry } from '../manifest/types.js';
 import { escapingLinks, unsafeLinkReason } from '../manifest/codec.js';
 import { findCaseCollisions, validatePath, type PathProblem } from './pathRules.js';
 import { ignoredDirectory, ignoredFile, inDataDir, isHiddenName, type TrackingRules } from './rules.js';
-import { StatCache, type StatRow } from './statCache.js';
+import type { StatRow } from './statCache.js';
 import { UnreadablePathError } from '../errors/UnreadablePathError.js';
 
 export interface SkippedPath {
@@ -44,11 +44,12 @@ export interface ScanOptions {
   user: string;
   /** The cache manifest C: unchanged entries keep its `user`. */
   previous?: Map<string, Entry>;
-  statCache?: StatCache;
+  /** Hashes of unchanged files (scan/workingIndex.ts); without it every file is hashed. */
+  statCache?: { lookup(path: string, size: number, mtimeNs: bigint, ino: bigint): string | undefined; readonly rowCount: number };
   onProgress?: (files: number, bytes: number) => void;
 }
 
-interface PendingFile {
+export interface PendingFile {
   rel: string;
   abs: string;
   st: BigIntStats;
@@ -187,7 +188,14 @@ function dropEscapingLinks(out: ScanResult): void {
   }
 }
 
-export async function scanWorkingCopy(opts: ScanOptions): Promise<ScanResult> {
+/** What the walk found: files still to look up or hash, and the partial result (links, skipped, invalid, ignored). */
+export interface WalkedTree {
+  files: PendingFile[];
+  out: ScanResult;
+}
+
+/** The walk alone: no file content is read (status compares it with the index first). */
+export function walkWorkingCopy(opts: ScanOptions): WalkedTree {
   const out: ScanResult = {
     entries: new Map(),
     ignored: [],
@@ -199,8 +207,12 @@ export async function scanWorkingCopy(opts: ScanOptions): Promise<ScanResult> {
     hashedBytes: 0,
     statCacheStale: true,
   };
-  const files = walk(opts, out);
-  const cache = opts.statCache ?? StatCache.empty();
+  return { files: walk(opts, out), out };
+}
+
+export async function scanWorkingCopy(opts: ScanOptions, walked: WalkedTree = walkWorkingCopy(opts)): Promise<ScanResult> {
+  const { files, out } = walked;
+  const cache = opts.statCache ?? { lookup: () => undefined, rowCount: 0 };
   let doneFiles = 0;
   let doneBytes = 0;
   for (const f of files) {
@@ -230,5 +242,3 @@ export async function scanWorkingCopy(opts: ScanOptions): Promise<ScanResult> {
   out.caseCollisions = findCaseCollisions(out.entries.keys());
   return out;
 }
-
-export { StatCache };

@@ -1,5 +1,7 @@
 /**
- * The local stat cache `.dsg/stat-cache.json` (dsg's own file, not part of the old formats):
+ * The JSON stat cache `.dsg/stat-cache.json` of earlier dsg versions, now replaced by the
+ * binary index `.dsg/index` (scan/workingIndex.ts): read once, when no index exists yet.
+ * It held
  * size, mtime (ns), inode and hash of each tracked file as last hashed, so an unchanged file
  * is not read again. A hash is reused only when size, mtime and inode all match and the mtime
  * is older than the cache's write time minus 2 s (the "racy" rule: a file written in the same
@@ -7,6 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { atomicWriteFile } from '../client/atomicWrite.js';
+import { WorkingIndex } from './workingIndex.js';
 
 const RACY_NS = 2_000_000_000n;
 
@@ -40,6 +43,11 @@ export class StatCache {
     } catch {
       return StatCache.empty();
     }
+  }
+
+  /** The same rows as a working index (same write time, so the racy rule is unchanged). */
+  toIndex(): WorkingIndex {
+    return WorkingIndex.fromRows(this.writtenAtNs, this.rows);
   }
 
   get rowCount(): number {

@@ -1,10 +1,11 @@
 /**
  * A preload for the CLI under test (`NODE_OPTIONS=--import <this file's URL>`): counts the
- * bytes dsg reads, through `fs.promises` file handles, from files whose path ends with
- * DSG_TEST_COUNT_READS_OF, and writes the total to DSG_TEST_COUNT_READS_TO at exit. Test-only
+ * bytes dsg reads, through `fs.promises` file handles and `readFileSync`, from files whose
+ * path ends with DSG_TEST_COUNT_READS_OF, and writes the total to DSG_TEST_COUNT_READS_TO at exit. Test-only
  * instrumentation from outside: dsg itself has no hook for it.
  */
-import { promises as fsp, writeFileSync } from 'node:fs';
+import fs, { promises as fsp, writeFileSync } from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 
 const suffix = process.env.DSG_TEST_COUNT_READS_OF;
 const out = process.env.DSG_TEST_COUNT_READS_TO;
@@ -25,5 +26,15 @@ if (suffix && out) {
     }
     return fh;
   };
+  const readFileSync = fs.readFileSync;
+  fs.readFileSync = ((...args: Parameters<typeof fs.readFileSync>) => {
+    const data = readFileSync(...args);
+    if (String(args[0]).endsWith(suffix)) {
+      opens++;
+      bytes += typeof data === 'string' ? Buffer.byteLength(data) : data.length;
+    }
+    return data;
+  }) as typeof fs.readFileSync;
+  syncBuiltinESMExports(); // `import { readFileSync } from 'node:fs'` in dsg's modules sees it
   process.on('exit', () => writeFileSync(out, JSON.stringify({ opens, bytes })));
 }
