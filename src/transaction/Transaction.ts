@@ -35,7 +35,7 @@ import { missingArchives } from './missingArchives.js';
 import { finishClientCommit, recoverClient } from './recovery.js';
 import { acquireLock, type HeldLock } from './lock.js';
 import { lockWorkingCopy } from '../client/workingCopyLock.js';
-import { explainIoError } from './ioErrors.js';
+import { connectionLost, explainIoError, lostBeforeCommit, lostDuringCommit } from './ioErrors.js';
 import { forEachLimited, TRANSFER_CONCURRENCY } from '../platform/pool.js';
 import { silentProgress, type Progress } from './progress.js';
 import { reachStep } from '../protocol/steps.js';
@@ -255,6 +255,8 @@ export class Transaction {
     let unfinished: PublishedIncompleteError | null = null;
     /** True once the repository's commit point is passed (commit() returned or threw PublishedIncompleteError). */
     let remoteCommitted = false;
+    /** True while commit() runs: a lost connection then leaves the outcome to the server. */
+    let committing = false;
     try {
       reachStep('journal-begun');
       if (plan.changesRemote) {
@@ -289,6 +291,7 @@ export class Transaction {
         writeJournal(client.dsgDir, journal);
         reachStep('metadata-staged');
         reachStep('before-commit-point');
+        committing = true;
         await remoteTx.commit();
         remoteCommitted = true;
         reachStep('after-commit-point');
@@ -302,12 +305,16 @@ export class Transaction {
         // Past the commit point there is only roll-forward: the working copy still gets the snapshot.
         unfinished = err instanceof PublishedIncompleteError ? err : null;
         result.snapshot = staged.metadata.snapshot_id;
+      } else if (committing && staged !== null && connectionLost(err)) {
+        // Like a kill at the commit point: the journal (phase staged) and the client staging
+        // stay, and recovery compares the repository's snapshot with the journal's target.
+        throw lostDuringCommit(err, staged.metadata.snapshot_id, remote.location);
       } else {
         await remoteTx?.rollback().catch(() => undefined);
         if (opts.kind === 'clone') client.keepForResume(txId);
         else client.removeStaging(txId);
         removeJournal(client.dsgDir, txId);
-        throw explainIoError(err, remote.location);
+        throw connectionLost(err) ? lostBeforeCommit(err, remote.location) : explainIoError(err, remote.location);
       }
     }
 

@@ -4,7 +4,7 @@
  * DSG_TEST_SSH_HOST is the host alias. Without them the SSH suites fail with a message saying
  * how to run them: never skipped.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import type { TestBackend } from './cli.js';
 import { zfsBackend } from './zfs.js';
 import { tmpdir } from 'node:os';
@@ -88,4 +88,46 @@ export function sshZfsBackend(): TestBackend {
     prepare: (box) => void installSshConfig(box.home),
     repositoryYaml: (box) => local.repositoryYaml(box).replace('host: localhost', `host: ${server.host}`),
   };
+}
+
+/** Socket inodes a process holds (from /proc/<pid>/fd). */
+function socketInodes(pid: number): Set<string> {
+  const out = new Set<string>();
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (m) out.add(m[1]);
+    } catch {
+      /* closed meanwhile */
+    }
+  }
+  return out;
+}
+
+/**
+ * Kill (SIGKILL) the server side of a client's SSH connection to the test sshd: the sshd
+ * processes holding the server end of that process's TCP connection to `port`. Other
+ * connections to the same server (other tests) are not touched. Returns the pids killed.
+ */
+export function killServerSide(clientPid: number, port: number): number[] {
+  const rows = readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1).map((l) => l.trim().split(/\s+/)).filter((f) => f.length > 9);
+  const portHex = port.toString(16).toUpperCase().padStart(4, '0');
+  const mine = socketInodes(clientPid);
+  const clientPorts = rows.filter((f) => mine.has(f[9]) && f[2].endsWith(`:${portHex}`)).map((f) => f[1].split(':')[1]);
+  const serverInodes = new Set(rows.filter((f) => f[1].endsWith(`:${portHex}`) && clientPorts.includes(f[2].split(':')[1])).map((f) => f[9]));
+  const killed: number[] = [];
+  for (const p of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    const pid = Number(p);
+    if (pid === clientPid) continue;
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'sshd') continue;
+      if ([...socketInodes(pid)].some((i) => serverInodes.has(i))) {
+        process.kill(pid, 'SIGKILL');
+        killed.push(pid);
+      }
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return killed;
 }
