@@ -5,7 +5,9 @@
  * and readers that never see a half-published state although zfs-fuse's rename is not atomic.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { hostname } from 'node:os';
 import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -145,6 +147,21 @@ describe('ZFS backend (zfs-fuse pool)', () => {
     ok(r, 'snapfetch from @s1');
     assert.equal(r.stdout, 'old content\n');
     assert.deepEqual(viewsOf(pool, box.name), [], 'the view is destroyed after reading');
+  });
+
+  it('a view left by a killed dsg is destroyed by the next command; a live process\'s view is not', () => {
+    const box = sandbox('dsg-zfsstale');
+    const env = box.userEnv('Ana', 'ana@example.org');
+    const A = box.project('a');
+    put(A, 'input/a.txt', 'one\n');
+    ok(dsg(A, env, 'init'), 'init');
+    const tag = createHash('sha256').update(hostname()).digest('hex').slice(0, 8);
+    const deadPid = spawnSync('true').pid!; // exited: as a dsg killed while reading @s1
+    const dead = `${pool}/dsg-view-${box.name}-s1-${tag}-${deadPid}-0badc0de`;
+    const live = `${pool}/dsg-view-${box.name}-s1-${tag}-${process.pid}-0badc0de`;
+    for (const v of [dead, live]) zfs('clone', '-o', 'readonly=on', '-o', `mountpoint=${join(box.base, v.split('/').pop()!)}`, `${pool}/${box.name}@s1`, v);
+    ok(dsg(A, env, 'status'), 'status');
+    assert.deepEqual(viewsOf(pool, box.name), [live]);
   });
 
   it('a snapshot dsg did not make is never destroyed or adopted: the sync stays published and says what to do', () => {

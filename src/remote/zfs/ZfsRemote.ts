@@ -30,7 +30,8 @@
  * `snapmount` mounts a read-only clone of it, `validate-snapshot --deep` compares it with the
  * snapshot's manifest, and content missing from objects/ is read from it.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { posix } from 'node:path';
 import { Readable } from 'node:stream';
 import { DsgError } from '../../errors/DsgError.js';
@@ -57,11 +58,13 @@ export const SNAPSHOT_HASH_PROPERTY = 'dsg:snapshot_hash';
 
 /**
  * Name prefixes of read-only clones of @sN, siblings of the project datasets (a child would
- * mount inside the browsable tree): `dsg-view-<name>-<sN>-<pid>-<random>` lives only while one
- * command reads it (recovery destroys those of dead processes of this host);
+ * mount inside the browsable tree): `dsg-view-<name>-<sN>-<host tag>-<pid>-<random>` lives only
+ * while one command reads it (recovery destroys those whose dsg process, on this machine, is gone);
  * `dsg-mount-<name>-<sN>-<random>` is a user's `snapmount`, kept until `snapmount --unmount`.
  */
 const VIEW_PREFIX = 'dsg-view-';
+/** This machine in view names (views of a repository on a server may come from many clients). */
+const HOST_TAG = createHash('sha256').update(hostname()).digest('hex').slice(0, 8);
 const MOUNT_PREFIX = 'dsg-mount-';
 
 /** Reads of a metadata file that is being replaced: tries and pause (the longest window seen was 22 ms). */
@@ -237,7 +240,7 @@ export class ZfsRemote extends PosixRemote {
   async createView(id: string, mountpoint?: string): Promise<{ dataset: string; mountpoint: string }> {
     const snap = `${this.dataset}@${zfsName(id, 'The snapshot id')}`;
     const rand = randomBytes(4).toString('hex');
-    const dataset = mountpoint === undefined ? `${this.pool}/${VIEW_PREFIX}${this.zfs.name}-${id}-${process.pid}-${rand}` : `${this.pool}/${MOUNT_PREFIX}${this.zfs.name}-${id}-${rand}`;
+    const dataset = mountpoint === undefined ? `${this.pool}/${VIEW_PREFIX}${this.zfs.name}-${id}-${HOST_TAG}-${process.pid}-${rand}` : `${this.pool}/${MOUNT_PREFIX}${this.zfs.name}-${id}-${rand}`;
     const at = mountpoint ?? this.viewMountpoint(dataset);
     try {
       await this.run(['zfs', 'clone', '-o', 'readonly=on', '-o', `mountpoint=${at}`, snap, dataset]);
@@ -269,13 +272,13 @@ export class ZfsRemote extends PosixRemote {
       if (err instanceof ZfsCommandError && err.code === 'ZFS_NOT_FOUND') return [];
       throw err;
     }
-    const mine = new RegExp(`^${escapeRegExp(`${this.pool}/${VIEW_PREFIX}${this.zfs.name}-`)}s\\d+-(\\d+)-[0-9a-f]{8}$`);
+    const mine = new RegExp(`^${escapeRegExp(`${this.pool}/${VIEW_PREFIX}${this.zfs.name}-`)}s\\d+-${HOST_TAG}-(\\d+)-[0-9a-f]{8}$`);
     const stale: string[] = [];
     for (const [name] of parseZfsList(out, 1)) {
       const m = mine.exec(name);
       if (!m) continue;
-      // Only views a process of this host made: over SSH the pid is the server's, not ours.
-      if (this.transport.description === 'localhost' && !pidAlive(Number(m[1]))) stale.push(name);
+      // Only views a dsg process of this machine made (the tag): the pid is checked here, where it ran.
+      if (!pidAlive(Number(m[1]))) stale.push(name);
     }
     return stale;
   }
