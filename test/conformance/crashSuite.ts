@@ -20,7 +20,17 @@ export interface BackendFixture {
   backend: TestBackend;
   /** Steps of the backend's own roll-forward (BACKEND_STEPS) it reaches, after remote-rollforward-file. */
   extraSteps?: readonly SyncStep[];
+  /**
+   * Where the error half injects I/O errors: at every step ('all', the reference backend), or
+   * only where the repository is being written ('repository': remote staging up to the end of
+   * the backend's roll-forward). Errors at client-side steps run the same client code whatever
+   * the backend, so the reference backend covers them once; kills run at every step everywhere.
+   */
+  errorSteps?: 'all' | 'repository';
 }
+
+/** The steps where the repository side works (see BackendFixture.errorSteps). */
+const REPOSITORY_SIDE = /^(remote-|upload|uploads-done|metadata-staged|before-commit-point)/;
 
 interface Scenario {
   box: Sandbox;
@@ -165,6 +175,7 @@ export function runCrashSuite(fx: BackendFixture): void {
     // the snapshot stays published, the command says so, and the next command finishes.
     const errnos = ['EACCES', 'ENOSPC', 'ENAMETOOLONG', 'EIO'];
     for (const [i, step] of steps.entries()) {
+      if (fx.errorSteps === 'repository' && !REPOSITORY_SIDE.test(step)) continue;
       const errno = errnos[i % errnos.length];
       const beforeCommit = i < commitIndex;
       it(`${errno} at ${step}: ${beforeCommit ? 'rolled back at once' : 'published, finished by the next command'}`, () => {
