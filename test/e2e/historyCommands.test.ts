@@ -190,7 +190,7 @@ describe('history commands over a three-user history', () => {
     mounts.push(mnt);
     const r = dsg(C, carl, 'snapmount', '-n', 's4', '--mountpoint', mnt, '--json');
     ok(r, 'snapmount');
-    assert.deepEqual(r.json, { snapshot: 's4', mountpoint: mnt, files: 3, links: 1, directories: 2, bytes: 'b two'.length + 'carl'.length + 'kept'.length });
+    assert.deepEqual(r.json, { snapshot: 's4', mountpoint: mnt, method: 'copied', files: 3, links: 1, directories: 2, bytes: 'b two'.length + 'carl'.length + 'kept'.length });
     assert.deepEqual(treeState(mnt), stateAtS4);
     assert.equal(readFileSync(join(mnt, 'input/b.txt'), 'utf8'), 'b two');
     assert.equal(lstatSync(join(mnt, 'input/l')).isSymbolicLink(), true);
