@@ -63,10 +63,9 @@ export interface Transport {
    * rules as `readFile` (regular file only, O_NOFOLLOW, O_NONBLOCK, type checked on what was
    * opened) and never more than `maxBytes` bytes read. Used to read a manifest's metadata
    * without its entries. A transport that cannot tell the inode gives 0n; one whose mtimes
-   * are whole seconds gives them ×1e9. Optional while not every transport has it: without
-   * it, callers read the whole file.
+   * are whole seconds gives them ×1e9.
    */
-  readTail?(path: string, maxBytes: number): Promise<TailRead | null>;
+  readTail(path: string, maxBytes: number): Promise<TailRead | null>;
   writeFile(path: string, data: string | Uint8Array): Promise<void>;
   /** Create `path` with `data` only if it does not exist (O_EXCL): true when created, false when it existed. */
   createExclusive(path: string, data: string | Uint8Array): Promise<boolean>;

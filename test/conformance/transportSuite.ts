@@ -125,6 +125,22 @@ export function runTransportSuite(name: string, make: () => Promise<TransportUnd
       assert.ok((await t.readFile(join(d, 'big'), data.length))!.equals(data));
     });
 
+    it('readTail: the last bytes and the stamp of what was opened; absent → null; a link refused', async () => {
+      const d = dir();
+      const data = Buffer.alloc(300 << 10);
+      for (let i = 0; i < data.length; i += 4) data.writeUInt32LE(i, i);
+      writeFileSync(join(d, 'big'), data);
+      const tail = (await t.readTail(join(d, 'big'), 70_000))!;
+      assert.ok(tail.bytes.equals(data.subarray(data.length - 70_000)));
+      assert.equal(tail.size, data.length);
+      assert.ok(Math.abs(Number(tail.mtimeNs / 1_000_000n) - lstatSync(join(d, 'big')).mtimeMs) < 2000);
+      writeFileSync(join(d, 'small'), 'abc');
+      assert.deepEqual((await t.readTail(join(d, 'small'), 100))!.bytes, Buffer.from('abc'));
+      assert.equal(await t.readTail(join(d, 'absent'), 10), null);
+      symlinkSync(join(d, 'small'), join(d, 'ln'));
+      await rejectsWithCode(t.readTail(join(d, 'ln'), 10), 'NOT_REGULAR_FILE', join(d, 'ln'));
+    });
+
     it('readFile refuses a symbolic link, a FIFO and a folder (NOT_REGULAR_FILE), in bounded time', async () => {
       const d = dir();
       writeFileSync(join(d, 'target'), 'secret');

@@ -28,8 +28,8 @@ import { Readable } from 'node:stream';
 import type { SFTPWrapper, Stats } from 'ssh2';
 import { chunkSizeFor } from '../../manifest/hash.js';
 import { FileReadError } from '../../errors/FileReadError.js';
-import type { DirEntry, ExecResult, RemoteStat, Transport } from '../Transport.js';
-import { PipelinedReader, pipelinedWrite, SFTP_STATUS, statusOf } from './sftpIo.js';
+import type { DirEntry, ExecResult, RemoteStat, TailRead, Transport } from '../Transport.js';
+import { PipelinedReader, pipelinedWrite, readAt, SFTP_CHUNK, SFTP_STATUS, statusOf } from './sftpIo.js';
 import { SshConnection, type SshConnectionOptions } from './SshConnection.js';
 import { resolveSshTarget, type SshTarget } from './sshConfig.js';
 import { shellQuote } from './shellQuote.js';
@@ -204,7 +204,7 @@ export class SshTransport implements Transport {
    * Open a regular file for reading under the rules in the header; null when absent. The
    * returned size is the handle's fstat size.
    */
-  private async openRead(path: string): Promise<{ sftp: SFTPWrapper; handle: Buffer; size: number } | null> {
+  private async openRead(path: string): Promise<{ sftp: SFTPWrapper; handle: Buffer; size: number; mtime: number } | null> {
     const before = await this.lstatOrNull(path);
     if (before === null) return null;
     if (kindOf(before.mode) !== 'file') throw this.notRegular(path, whatIs(before.mode));
@@ -240,7 +240,7 @@ export class SshTransport implements Transport {
       const after = await this.lstatOrNull(path);
       if (after === null) throw ioError(`cannot read ${path} on ${this.description}: it was removed while dsg opened it`, 'ENOENT', path);
       if (kindOf(after.mode) !== 'file') throw this.notRegular(path, whatIs(after.mode));
-      return { sftp, handle, size: st.size };
+      return { sftp, handle, size: st.size, mtime: st.mtime };
     } catch (err) {
       await this.closeHandle(sftp, handle);
       throw err;
@@ -280,6 +280,32 @@ export class SshTransport implements Transport {
         }
       }
       return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total);
+    } finally {
+      await this.closeHandle(sftp, handle);
+    }
+  }
+
+  /** SFTP v3 has no inode and whole-second mtimes: the stamp says so (ino 0n, mtime × 1e9). */
+  async readTail(path: string, maxBytes: number): Promise<TailRead | null> {
+    const opened = await this.openRead(path);
+    if (opened === null) return null;
+    const { sftp, handle, size, mtime } = opened;
+    try {
+      const start = Math.max(0, size - maxBytes);
+      const chunks: Buffer[] = [];
+      let pos = start;
+      while (pos < size) {
+        let data: Buffer;
+        try {
+          data = await readAt(sftp, handle, pos, Math.min(SFTP_CHUNK, size - pos));
+        } catch (err) {
+          throw await this.fail(err, 'cannot read', path);
+        }
+        if (data.length === 0) break; // shrank meanwhile: what was read is what there is
+        chunks.push(data);
+        pos += data.length;
+      }
+      return { bytes: Buffer.concat(chunks), size, mtimeNs: BigInt(mtime) * 1_000_000_000n, ino: 0n };
     } finally {
       await this.closeHandle(sftp, handle);
     }
