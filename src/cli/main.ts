@@ -5,22 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { WRITER_VERSION } from '../manifest/types.js';
 import { printableLines } from './printable.js';
-import { registerClone } from './commands/clone.js';
-import { registerInit } from './commands/init.js';
-import { registerListFiles } from './commands/listFiles.js';
-import { registerLog } from './commands/log.js';
-import { registerRecover } from './commands/recover.js';
-import { registerStatus } from './commands/status.js';
-import { registerSync } from './commands/sync.js';
-import { registerBlame } from './commands/blame.js';
-import { registerClean } from './commands/clean.js';
-import { registerListRepos } from './commands/listRepos.js';
-import { registerSnapfetch } from './commands/snapfetch.js';
-import { registerSnapmount } from './commands/snapmount.js';
-import { registerValidateChain } from './commands/validateChain.js';
-import { registerValidateConfig } from './commands/validateConfig.js';
-import { registerValidateFile } from './commands/validateFile.js';
-import { registerValidateSnapshot } from './commands/validateSnapshot.js';
+import { action, examples } from './run.js';
 
 const program = new Command();
 program
@@ -46,22 +31,167 @@ Examples:
 Exit codes: 0 success, 1 failure, 2 usage error, 3 conflicts need resolution, 4 locked by another writer, 130 interrupted.`,
   );
 
-registerInit(program);
-registerClone(program);
-registerStatus(program);
-registerSync(program);
-registerListFiles(program);
-registerLog(program);
-registerRecover(program);
-registerBlame(program);
-registerSnapfetch(program);
-registerSnapmount(program);
-registerValidateConfig(program);
-registerValidateFile(program);
-registerValidateSnapshot(program);
-registerValidateChain(program);
-registerClean(program);
-registerListRepos(program);
+// Each command's definition is here (its --help needs it); its module, and through it the
+// library, zod, yaml, ssh2 and the native hashers, load only when it runs (P4).
+examples(
+  program
+    .command('init')
+    .description('create the repository from the working copy as snapshot s1')
+    .option('-m, --message <text>', 'snapshot message', 'Initial snapshot')
+    .option('--name <name>', 'project name (writes .dsgconfig.yml when none exists)')
+    .option('--repo-type <type>', 'repository type: xfs (a POSIX directory) or zfs (a dataset <pool>/<name>)', 'xfs')
+    .option('--pool <pool>', 'with --repo-type zfs: the pool or parent dataset holding the projects\' datasets')
+    .option('--host <host>', 'repository host', 'localhost')
+    .option('--mountpoint <dir>', 'directory that holds repositories (the repository is <dir>/<name>)')
+    .option('--data-dirs <list>', 'comma-separated data directory names', 'input,output,frozen')
+    .option('--normalize', 'rename invalid paths to a valid form (reported) instead of refusing')
+    .option('--force', 'override the safety rails')
+    .option('--dry-run', 'show what would be uploaded; write nothing at all')
+    .action(action(() => import('./commands/init.js').then((m) => m.run))),
+  [
+    'dsg init                      # uses the .dsgconfig.yml in this folder',
+    'dsg init --name survey --mountpoint /srv/repos -m "first import"',
+    'dsg init --name survey --repo-type zfs --pool tank/repos --mountpoint /tank/repos',
+    'dsg init --dry-run --json',
+  ],
+);
+examples(
+  program
+    .command('clone')
+    .description("fetch the repository's current snapshot and history into this project folder (never writes to the repository)")
+    .option('--dest-path <dir>', 'project folder holding .dsgconfig.yml (default: this one)')
+    .action(action(() => import('./commands/clone.js').then((m) => m.run))),
+  ['git clone server:lab/survey && cd survey && dsg clone', 'dsg clone --dest-path ~/work/survey'],
+);
+examples(
+  program
+    .command('status')
+    .description('show what sync would do: local changes, remote changes, conflicts')
+    .action(action(() => import('./commands/status.js').then((m) => m.run))),
+  ['dsg status', 'dsg status --json | jq ".conflicts[].path"'],
+);
+examples(
+  program
+    .command('sync')
+    .description('reconcile the working copy with the repository, atomically')
+    .option('-m, --message <text>', 'snapshot message')
+    .option('--dry-run', 'print the exact plan and change nothing')
+    .option('--continue', 'apply the choices edited in conflicts.txt')
+    .option('--normalize', 'rename invalid paths to a valid form (reported) instead of refusing')
+    .option('--force', 'override the safety rails (empty scan, mass deletion)')
+    .option('--wait <seconds>', "how long to wait for another writer's lock", '300')
+    .action(action(() => import('./commands/sync.js').then((m) => m.run))),
+  ['dsg sync -m "add wave 3 survey"', 'dsg sync --dry-run', 'dsg sync --json | jq .snapshot'],
+);
+examples(
+  program
+    .command('list-files')
+    .description('tracked files with size, hash, user and mtime')
+    .option('--path <dir>', 'only files under this folder (relative to the project root)')
+    .option('--all', 'also list ignored and skipped files')
+    .action(action(() => import('./commands/listFiles.js').then((m) => m.run))),
+  ['dsg list-files', 'dsg list-files --path task1/input --json', 'dsg list-files --all'],
+);
+examples(
+  program
+    .command('log')
+    .description("the repository's snapshots, newest first")
+    .option('-n, --max-count <n>', 'show at most n snapshots')
+    .option('--since <date>', 'only snapshots at or after this date (e.g. 2025-06-01)')
+    .option('--author <text>', 'only snapshots by users matching this text')
+    .action(action(() => import('./commands/log.js').then((m) => m.run))),
+  ['dsg log -n 5', 'dsg log --author ana --since 2025-06-01', 'dsg log --json'],
+);
+examples(
+  program
+    .command('recover')
+    .description('finish or undo an interrupted sync on both sides (also automatic before other commands)')
+    .option('--wait <seconds>', 'wait this long for a writer holding the repository lock', '30')
+    .option('--break-lock', 'first remove the repository lock (.dsg/lock.json), when its holder is really gone')
+    .action(action(() => import('./commands/recover.js').then((m) => m.run))),
+  ['dsg recover', 'dsg recover --json', 'dsg recover --break-lock'],
+);
+examples(
+  program
+    .command('blame <file>')
+    .description('snapshots where FILE was added, modified or deleted, and by whom')
+    .action(action(() => import('./commands/blame.js').then((m) => m.run))),
+  ['dsg blame input/survey.csv', 'cd input && dsg blame survey.csv', 'dsg blame input/survey.csv --json'],
+);
+examples(
+  program
+    .command('snapfetch <file>')
+    .description('write FILE exactly as it was in snapshot sN (verified)')
+    .requiredOption('-n, --snapshot <sN>', 'the snapshot, e.g. s3 (see "dsg log")')
+    .option('-o, --output <out>', 'where to write it ("-" for standard output); default <file name>.<sN> in the current folder')
+    .option('--force', 'replace the output file when it exists')
+    .action(action(() => import('./commands/snapfetch.js').then((m) => m.run))),
+  ['dsg snapfetch input/survey.csv -n s1', 'dsg snapfetch input/survey.csv -n 2 -o /tmp/survey-v2.csv', 'dsg snapfetch input/survey.csv -n s1 -o - | head'],
+);
+examples(
+  program
+    .command('snapmount')
+    .description('make snapshot sN browsable, read-only (ZFS: mounts @sN; other repositories: a verified copy)')
+    .requiredOption('-n, --snapshot <sN>', 'the snapshot, e.g. s3 (see "dsg log")')
+    .option('--mountpoint <dir>', 'an empty or new folder outside the working copy; default <project folder>-snapshot-<sN> beside the project')
+    .action(action(() => import('./commands/snapmount.js').then((m) => m.run))),
+  ['dsg snapmount -n s2', 'dsg snapmount -n s2 --mountpoint /tmp/proj-s2'],
+);
+examples(
+  program
+    .command('snapunmount')
+    .description('unmount a snapshot that snapmount mounted (ZFS repositories)')
+    .argument('<dir>', 'the folder snapmount mounted the snapshot at')
+    .action(action(() => import('./commands/snapmount.js').then((m) => m.runUnmount))),
+  ['dsg snapunmount ../proj-snapshot-s2'],
+);
+examples(
+  program
+    .command('validate-config')
+    .description('check .dsgconfig.yml and dsg.yml and show what they say')
+    .action(action(() => import('./commands/validateConfig.js').then((m) => m.run))),
+  ['dsg validate-config', 'dsg validate-config --json'],
+);
+examples(
+  program
+    .command('validate-file <file>')
+    .description("recompute FILE's hash and compare it with the last sync and the repository")
+    .action(action(() => import('./commands/validateFile.js').then((m) => m.run))),
+  ['dsg validate-file input/survey.csv', 'dsg validate-file survey.csv --json'],
+);
+examples(
+  program
+    .command('validate-snapshot')
+    .description("check a snapshot's manifest, hashes and record (and every file's content with --deep)")
+    .requiredOption('-n, --snapshot <sN>', 'the snapshot, e.g. s3 (see "dsg log")')
+    .option('--deep', "also stream every file's content from the repository and re-hash it")
+    .action(action(() => import('./commands/validateSnapshot.js').then((m) => m.run))),
+  ['dsg validate-snapshot -n s3', 'dsg validate-snapshot -n s3 --deep --json'],
+);
+examples(
+  program
+    .command('validate-chain')
+    .description('check every snapshot, its archive and its link and hash to the one before')
+    .option('--deep', 'also stream every content any snapshot refers to and re-hash it')
+    .action(action(() => import('./commands/validateChain.js').then((m) => m.run))),
+  ['dsg validate-chain', 'dsg validate-chain --deep', 'dsg validate-chain --json | jq .problems'],
+);
+examples(
+  program
+    .command('clean')
+    .description("list (or with --apply remove) dsg's leftovers: temp files, orphaned staging, conflict backups with --backups")
+    .option('--backups', 'also conflict backups (<name>~YYYYMMDDTHHMMSS±HHMM~)')
+    .option('--apply', 'remove them (without it nothing is touched)')
+    .action(action(() => import('./commands/clean.js').then((m) => m.run))),
+  ['dsg clean', 'dsg clean --backups', 'dsg clean --backups --apply'],
+);
+examples(
+  program
+    .command('list-repos')
+    .description('repositories under the configured default host and path')
+    .action(action(() => import('./commands/listRepos.js').then((m) => m.run))),
+  ['dsg list-repos', 'dsg list-repos --json'],
+);
 
 for (const cmd of program.commands) {
   cmd.exitOverride();

@@ -1,13 +1,15 @@
 /**
  * Progress bars (files, bytes, rate, ETA) on a terminal; nothing when piped, with --json or -q.
+ * cli-progress is loaded only when bars are drawn (start-up time: design/performance.md P4).
  */
-import cliProgress from 'cli-progress';
+import type { SingleBar } from 'cli-progress';
 import { silentProgress, type Progress } from '../transaction/progress.js';
 import { formatBytes, type GlobalFlags } from './output.js';
 
-export function terminalProgress(flags: GlobalFlags): Progress {
+export async function terminalProgress(flags: GlobalFlags): Promise<Progress> {
   if (!process.stderr.isTTY || flags.json || flags.quiet) return silentProgress;
-  let bar: cliProgress.SingleBar | null = null;
+  const { default: cliProgress } = await import('cli-progress');
+  let bar: SingleBar | null = null;
   let files = 0;
   let totalFiles = 0;
   let bytes = 0;

@@ -12,14 +12,21 @@ export interface CommandIO {
   flags: GlobalFlags;
 }
 
-/** Wrap a command action: errors are printed once and become process.exitCode. */
-export function action<A extends unknown[]>(fn: (io: CommandIO, ...args: A) => Promise<number | void>) {
+export type CommandAction<A extends unknown[]> = (io: CommandIO, ...args: A) => Promise<number | void>;
+
+/**
+ * Wrap a command action: errors are printed once and become process.exitCode. `load` imports
+ * the command's module (and through it the library) only when that command runs, so that
+ * `--help`, `--version` and every other command do not pay for it (design/performance.md P4).
+ */
+export function action<A extends unknown[]>(load: () => Promise<CommandAction<A>>) {
   return async (...args: unknown[]): Promise<void> => {
     const cmd = args[args.length - 1] as Command;
     const flags = cmd.optsWithGlobals() as GlobalFlags;
     const out = new Output(flags);
     try {
-      const code = await fn({ out, progress: terminalProgress(flags), flags }, ...(args.slice(0, -1) as A));
+      const fn = await load();
+      const code = await fn({ out, progress: await terminalProgress(flags), flags }, ...(args.slice(0, -1) as A));
       process.exitCode = code ?? 0;
     } catch (err) {
       process.exitCode = out.fail(err);

@@ -4,16 +4,23 @@
  */
 const ZONE = 'America/Los_Angeles';
 
-const parts = new Intl.DateTimeFormat('en-US', {
-  timeZone: ZONE,
-  hourCycle: 'h23',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-  second: '2-digit',
-});
+// Built on first use: constructing it loads the time zone data (~60 ms), which --help, --version
+// and many commands never need (design/performance.md P4).
+let parts: Intl.DateTimeFormat | undefined;
+
+function losAngelesParts(): Intl.DateTimeFormat {
+  parts ??= new Intl.DateTimeFormat('en-US', {
+    timeZone: ZONE,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  });
+  return parts;
+}
 
 function pad(n: number, width = 2): string {
   return String(n).padStart(width, '0');
@@ -22,7 +29,7 @@ function pad(n: number, width = 2): string {
 /** Format whole seconds since the epoch. */
 export function formatLosAngeles(epochSeconds: number): string {
   const got: Record<string, number> = {};
-  for (const p of parts.formatToParts(new Date(epochSeconds * 1000))) {
+  for (const p of losAngelesParts().formatToParts(new Date(epochSeconds * 1000))) {
     if (p.type !== 'literal') got[p.type] = Number(p.value);
   }
   // The offset is whatever makes the wall-clock fields equal the instant.

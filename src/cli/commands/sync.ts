@@ -1,10 +1,9 @@
-import type { Command } from 'commander';
 import { sync } from '../../api/sync.js';
 import type { SyncOutcome } from '../../api/sync.js';
 import { DsgError } from '../../errors/DsgError.js';
 import { STATE_DESCRIPTION } from '../../sync/states.js';
 import { formatBytes, type Output } from '../output.js';
-import { action, examples } from '../run.js';
+import type { CommandIO } from '../run.js';
 
 /** Human summary of a transaction result (shared by sync, init and clone). */
 export function printTransaction(out: Output, r: SyncOutcome): void {
@@ -33,24 +32,10 @@ export function printTransaction(out: Output, r: SyncOutcome): void {
   for (const p of r.keptLocal) out.warn(`${p} changed while the sync ran; your version was kept and will show as a conflict`);
 }
 
-export function registerSync(program: Command): void {
-  const cmd = program
-    .command('sync')
-    .description('reconcile the working copy with the repository, atomically')
-    .option('-m, --message <text>', 'snapshot message')
-    .option('--dry-run', 'print the exact plan and change nothing')
-    .option('--continue', 'apply the choices edited in conflicts.txt')
-    .option('--normalize', 'rename invalid paths to a valid form (reported) instead of refusing')
-    .option('--force', 'override the safety rails (empty scan, mass deletion)')
-    .option('--wait <seconds>', "how long to wait for another writer's lock", '300')
-    .action(
-      action(async ({ out, progress }, opts: { message?: string; dryRun?: boolean; continue?: boolean; normalize?: boolean; force?: boolean; wait: string }) => {
-        const wait = Number(opts.wait);
-        if (!Number.isFinite(wait) || wait < 0) throw new DsgError('USAGE', `sync: --wait takes a number of seconds, not "${opts.wait}".`, { exitCode: 2 });
-        const r = await sync({ continue: opts.continue, message: opts.message, dryRun: opts.dryRun, force: opts.force, normalize: opts.normalize, progress, wait, onNotice: (m) => out.warn(m) });
-        out.result(r);
-        printTransaction(out, r);
-      }),
-    );
-  examples(cmd, ['dsg sync -m "add wave 3 survey"', 'dsg sync --dry-run', 'dsg sync --json | jq .snapshot']);
+export async function run({ out, progress }: CommandIO, opts: { message?: string; dryRun?: boolean; continue?: boolean; normalize?: boolean; force?: boolean; wait: string }): Promise<number | void> {
+  const wait = Number(opts.wait);
+  if (!Number.isFinite(wait) || wait < 0) throw new DsgError('USAGE', `sync: --wait takes a number of seconds, not "${opts.wait}".`, { exitCode: 2 });
+  const r = await sync({ continue: opts.continue, message: opts.message, dryRun: opts.dryRun, force: opts.force, normalize: opts.normalize, progress, wait, onNotice: (m) => out.warn(m) });
+  out.result(r);
+  printTransaction(out, r);
 }

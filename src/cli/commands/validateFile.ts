@@ -1,7 +1,6 @@
-import type { Command } from 'commander';
 import { validateFile, type Comparison, type LocalState } from '../../api/validateFile.js';
 import { printable } from '../printable.js';
-import { action, examples } from '../run.js';
+import type { CommandIO } from '../run.js';
 
 function local(l: LocalState): string {
   if (l.type === 'file') return `hash ${l.hash}, ${l.filesize} bytes`;
@@ -21,25 +20,17 @@ function line(label: string, c: Comparison): string {
   return `  ${label}${where}: ${what[c.status]}`;
 }
 
-export function registerValidateFile(program: Command): void {
-  const cmd = program
-    .command('validate-file <file>')
-    .description("recompute FILE's hash and compare it with the last sync and the repository")
-    .action(
-      action(async ({ out }, file: string) => {
-        const r = await validateFile({ file });
-        out.result(r);
-        out.say(`${r.path}: ${local(r.local)}${r.tracked ? '' : ' (not a tracked path)'}`);
-        out.say(line('last sync   ', r.cache));
-        out.say(line('repository  ', r.remote));
-        if (r.ok) {
-          out.say('OK');
-          return 0;
-        }
-        const bad = [r.cache.status !== 'match' ? `the last sync (${r.cache.status})` : '', r.remote.status !== 'match' ? `the repository (${r.remote.status})` : ''].filter(Boolean).join(' and ');
-        process.stderr.write(`dsg: ${printable(r.path)} does not match ${bad}. "dsg status" shows what sync would do about it; "dsg snapfetch ${printable(r.path)} -n <sN>" gets a recorded version.\n`);
-        return 1;
-      }),
-    );
-  examples(cmd, ['dsg validate-file input/survey.csv', 'dsg validate-file survey.csv --json']);
+export async function run({ out }: CommandIO, file: string): Promise<number | void> {
+  const r = await validateFile({ file });
+  out.result(r);
+  out.say(`${r.path}: ${local(r.local)}${r.tracked ? '' : ' (not a tracked path)'}`);
+  out.say(line('last sync   ', r.cache));
+  out.say(line('repository  ', r.remote));
+  if (r.ok) {
+    out.say('OK');
+    return 0;
+  }
+  const bad = [r.cache.status !== 'match' ? `the last sync (${r.cache.status})` : '', r.remote.status !== 'match' ? `the repository (${r.remote.status})` : ''].filter(Boolean).join(' and ');
+  process.stderr.write(`dsg: ${printable(r.path)} does not match ${bad}. "dsg status" shows what sync would do about it; "dsg snapfetch ${printable(r.path)} -n <sN>" gets a recorded version.\n`);
+  return 1;
 }
