@@ -7,7 +7,7 @@
 //                        [--workdir DIR] [--out FILE]
 //
 // Order: 3 and 4 (init, bounded) first, then 5 and 6 (sync on a ZFS vs a POSIX repository), then
-// the status tree (its one-off 100,000-file dsg init is the longest step). If that init fails or
+// 7 and 8 (uploads over SSH: dsg vs rsync -e ssh and scp), then the status tree (its one-off 100,000-file dsg init is the longest step). If that init fails or
 // passes --setup-timeout, measurements 1–2 are recorded as not run and repeated on a fallback tree
 // of the init size (rows 1b, 2b), so the run still says something about status.
 //
@@ -16,19 +16,25 @@
 // root, no zfs-fuse) the ZFS half is recorded as not run, with the reason; the POSIX half still runs.
 // The datasets the bench creates (<pool>/<name>) are destroyed at the end; the pool is not touched.
 //
-// Needs a built dsg (dist/), git, rsync, xxhsum and GNU time (/usr/bin/time); bench/run.sh
+// Measurements 7–8 need an SSH server: bench/run.sh starts the throwaway sshd of the tests
+// (scripts/sshd.sh, 127.0.0.1) and passes it in DSG_TEST_SSH_DIR / DSG_TEST_SSH_HOST. dsg runs with
+// HOME=<work>/ssh-home, whose ~/.ssh/ holds copies of that client setup; rsync and scp use
+// `ssh -F $DSG_TEST_SSH_DIR/config`. Without a server, rows 7–8 say "not run" with the reason.
+//
+// Needs a built dsg (dist/), git, rsync, xxhsum, ssh, scp and GNU time (/usr/bin/time); bench/run.sh
 // installs the missing ones. Writes bench/RESULTS.md (rewritten after every measurement, so a
 // crash still leaves what was measured). Generated trees live in bench/work/<run>/ (or under
 // --workdir) and are removed at the end unless --keep.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
-  closeSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statfsSync, statSync,
-  writeFileSync, writeSync,
+  chmodSync, closeSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statfsSync,
+  statSync, writeFileSync, writeSync,
 } from 'node:fs';
 import { cpus, loadavg, totalmem, release } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(BENCH_DIR, '..');
@@ -59,7 +65,7 @@ function parseArgs(argv) {
     else if (a === '--out') o.out = resolve(val());
     else if (a === '--only') {
       const list = val().split(',').map((x) => x.trim()).filter(Boolean);
-      if (!list.length || list.some((x) => !/^[1-6]$/.test(x))) usage('--only takes measurement numbers 1–6 separated by commas, e.g. --only 5,6');
+      if (!list.length || list.some((x) => !/^[1-8]$/.test(x))) usage('--only takes measurement numbers 1–8 separated by commas, e.g. --only 5,6');
       o.only = new Set(list.map(Number));
     }
     else if (a === '-h' || a === '--help') usage();
@@ -74,11 +80,11 @@ function parseArgs(argv) {
 
 function usage(err) {
   const text = 'usage: node bench/bench.mjs [--quick] [--runs N] [--timeout SECONDS] [--setup-timeout SECONDS] [--no-big] [--keep] [--only LIST] [--workdir DIR] [--out FILE]\n' +
-    '  --quick     small trees (10,000 / 2,000 / 400 files, 100 MiB) for a fast try\n' +
+    '  --quick     small trees (10,000 / 2,000 / 400 / 2,000 files, 100 MiB) for a fast try\n' +
     '  --runs N    timed runs per measurement after one warm-up (default 3; the median is reported)\n' +
     '  --timeout S per-command limit in seconds (default 1200); a command past it is killed and recorded\n' +
     '  --setup-timeout S  limit for the one-off dsg init of the status tree (default 3 × --timeout)\n' +
-    '  --no-big    skip the single-big-file measurements (4 and 6)\n' +
+    '  --no-big    skip the single-big-file measurements (4, 6 and 7)\n' +
     '  --only L    run only these measurements, e.g. --only 5,6 (1 and 2 share one tree and run together)\n' +
     '  --keep      keep the generated trees\n' +
     '  --workdir D where to generate trees (default bench/work/)\n' +
@@ -94,9 +100,9 @@ function usage(err) {
 const opts = parseArgs(process.argv.slice(2));
 const MODE = opts.quick ? 'quick' : 'full';
 const SIZES = opts.quick
-  ? { statusFiles: 10_000, statusDirs: 100, initFiles: 2_000, initDirs: 20, bigBytes: 100 * 2 ** 20, syncFiles: 400, syncDirs: 4, syncChanged: 200 }
-  : { statusFiles: 100_000, statusDirs: 1_000, initFiles: 20_000, initDirs: 200, bigBytes: 2 ** 30, syncFiles: 2_000, syncDirs: 20, syncChanged: 1_000 };
-/** Sizes of the small files of measurement 5 (written at setup and rewritten before every run). */
+  ? { statusFiles: 10_000, statusDirs: 100, initFiles: 2_000, initDirs: 20, bigBytes: 100 * 2 ** 20, syncFiles: 400, syncDirs: 4, syncChanged: 200, sshFiles: 2_000, sshDirs: 20 }
+  : { statusFiles: 100_000, statusDirs: 1_000, initFiles: 20_000, initDirs: 200, bigBytes: 2 ** 30, syncFiles: 2_000, syncDirs: 20, syncChanged: 1_000, sshFiles: 10_000, sshDirs: 100 };
+/** Sizes of the small files of measurements 5 and 8 (in 5 written at setup and rewritten before every run). */
 const SYNC_MIN_SIZE = 1024;
 const SYNC_MAX_SIZE = 4096;
 const wanted = (n) => !opts.only || opts.only.has(n);
@@ -250,11 +256,14 @@ function genBigFile(file, bytes) {
   return { files: 1, dirs: 1, bytes };
 }
 
-/** `.dsgconfig.yml` for a local POSIX repository, or (zfsPool given) a ZFS repository `<zfsPool>/<name>`. */
-function writeProjectConfig(project, mountpoint, { name = 'bench', zfsPool = null } = {}) {
+/**
+ * `.dsgconfig.yml` for a local POSIX repository, or (zfsPool given) a ZFS repository `<zfsPool>/<name>`;
+ * `host` (an SSH host alias) puts the repository on that host instead of localhost.
+ */
+function writeProjectConfig(project, mountpoint, { name = 'bench', zfsPool = null, host = 'localhost' } = {}) {
   const repo = zfsPool
-    ? `{type: zfs, host: localhost, pool: ${JSON.stringify(zfsPool)}, mountpoint: ${JSON.stringify(mountpoint)}}`
-    : `{type: xfs, host: localhost, mountpoint: ${JSON.stringify(mountpoint)}}`;
+    ? `{type: zfs, host: ${host}, pool: ${JSON.stringify(zfsPool)}, mountpoint: ${JSON.stringify(mountpoint)}}`
+    : `{type: xfs, host: ${host}, mountpoint: ${JSON.stringify(mountpoint)}}`;
   writeFileSync(join(project, '.dsgconfig.yml'), `name: ${name}\nrepository: ${repo}\ndata_dirs: [input]\n`);
 }
 
@@ -277,25 +286,27 @@ function writeResults() {
   L.push('# dsg benchmark results', '');
   L.push(`Written by \`npm run bench\` (\`bench/run.sh\` → \`bench/bench.mjs\`)${state.finished ? '' : ' — **run incomplete** (interrupted or still running)'}.`, '');
   L.push(`- Date: ${state.started.toISOString()} (finished ${state.finished ? now.toISOString() : '—'}; whole run ${state.totalS == null ? '—' : `${fmtS(state.totalS)} s`})`);
-  L.push(`- Mode: **${MODE}** (${opts.runs} timed run${opts.runs > 1 ? 's' : ''} per command after 1 warm-up; median reported; per-command timeout ${opts.timeout} s, ${opts.setupTimeout} s for the one-off init of the status tree)${opts.only ? `; **only measurements ${[...opts.only].sort().join(', ')}** (\`--only\`)` : ''}${opts.big ? '' : '; `--no-big`: rows 4 and 6 skipped'}`);
+  L.push(`- Mode: **${MODE}** (${opts.runs} timed run${opts.runs > 1 ? 's' : ''} per command after 1 warm-up; median reported; per-command timeout ${opts.timeout} s, ${opts.setupTimeout} s for the one-off init of the status tree)${opts.only ? `; **only measurements ${[...opts.only].sort().join(', ')}** (\`--only\`)` : ''}${opts.big ? '' : '; `--no-big`: rows 4, 6 and 7 skipped'}`);
   L.push(`- Machine: ${cpus()[0]?.model ?? 'unknown CPU'}; nproc ${env.nproc}; ${fmtBytes(totalmem())} RAM; Linux ${release()}; file system of the work dir: ${env.fstype}`);
   L.push(`- Load average (1/5/15 min) at start: ${env.loadStart}; at end: ${env.loadEnd ?? '—'}. Other processes on the machine (e.g. test runs) add noise; the per-measurement load is in the notes column.`);
   L.push(`- node ${process.version}; dsg ${env.dsgVersion} (git ${env.gitRev}; ${env.dsgBuild}); ${env.gitVersion}; ${env.rsyncVersion}; ${env.xxhsumVersion}`);
   if (env.zfsLine) L.push(`- ${env.zfsLine}`);
-  L.push('- Trees (random bytes, every file distinct; small files 100 B–4 KiB uniform, 1–4 KiB in the sync trees of measurement 5):');
+  if (env.sshLine) L.push(`- ${env.sshLine}`);
+  L.push('- Trees (random bytes, every file distinct; small files 100 B–4 KiB uniform, 1–4 KiB in the trees of measurements 5 and 8):');
   for (const t of state.trees) {
     L.push(`  - ${t.name}: ${fmtInt(t.files)} file${t.files > 1 ? 's' : ''} in ${fmtInt(t.dirs)} \`input/\` folder${t.dirs > 1 ? 's' : ''}, ${fmtBytes(t.bytes)} (${fmtInt(t.bytes)} B); generated in ${fmtS(t.genS)} s`);
   }
   L.push('');
   L.push('## Results', '');
   const sorted = [...state.rows].sort((a, b) => String(a.id).localeCompare(String(b.id)));
-  const rows = sorted.filter((r) => r.table !== 'backends');
+  const rows = sorted.filter((r) => r.table !== 'backends' && r.table !== 'ssh');
+  const sshRows = sorted.filter((r) => r.table === 'ssh');
   const backendRows = sorted.filter((r) => r.table === 'backends');
   // In a backends row, the `dsg` side is the ZFS repository and the `other` side the POSIX one.
   const ratioOf = (d, o) => (d.median != null && o.median != null && o.median > 0 ? `${(d.median / o.median).toFixed(2)}×` : 'n/a');
   const cellOf = (x) => (x.median != null ? fmtS(x.median) : `**${x.failure ?? 'failed'}**`);
   L.push('Times are wall-clock seconds (median). Peak RSS is GNU time\'s `%M` (max over the process and its children), in MiB.', '');
-  if (rows.length || !backendRows.length) {
+  if (rows.length || !(backendRows.length || sshRows.length)) {
     L.push('Ratio = dsg / other: above 1 means dsg is slower.', '');
     L.push('| # | Measurement | dsg (s) | Compared with | other (s) | Ratio dsg/other | dsg peak RSS (MiB) | other peak RSS (MiB) | Notes |');
     L.push('|---|---|---:|---|---:|---:|---:|---:|---|');
@@ -303,9 +314,9 @@ function writeResults() {
   for (const r of rows) {
     L.push(`| ${r.id} | ${r.title} | ${cellOf(r.dsg)} | \`${r.other.label}\` | ${cellOf(r.other)} | ${ratioOf(r.dsg, r.other)} | ${fmtMiB(r.dsg.rssKB)} | ${fmtMiB(r.other.rssKB)} | ${r.notes.join('; ')} |`);
   }
-  if (rows.length || !backendRows.length) L.push('');
+  if (rows.length || !(backendRows.length || sshRows.length)) L.push('');
   if (backendRows.length) {
-    if (rows.length) L.push('### dsg on a ZFS repository vs on a POSIX repository', '');
+    if (rows.length || sshRows.length) L.push('### dsg on a ZFS repository vs on a POSIX repository', '');
     L.push('Both columns are `dsg sync`; only the repository differs (ZFS through zfs-fuse, see Method). Ratio = ZFS / POSIX: above 1 means the ZFS repository is slower.', '');
     L.push('| # | Measurement | ZFS (s) | POSIX (s) | Ratio ZFS/POSIX | ZFS peak RSS (MiB) | POSIX peak RSS (MiB) | Notes |');
     L.push('|---|---|---:|---:|---:|---:|---:|---|');
@@ -314,18 +325,44 @@ function writeResults() {
     }
     L.push('');
   }
+  if (sshRows.length) {
+    if (rows.length || backendRows.length) L.push('### Uploads over SSH: dsg vs rsync and scp', '');
+    L.push('To the test sshd on 127.0.0.1 (see Method). Each cell: median seconds, and MB/s (MB = 10^6 B) for the one-file row. Target ratios from issue 9: row 7 **dsg throughput / rsync throughput ≥ 1.5×** (above 1 = dsg faster; higher is better); row 8 **dsg time / rsync time ≤ 1.0×** (below 1 = dsg faster; lower is better).', '');
+    L.push('| # | Measurement | dsg init | `rsync -a -e ssh` | `scp -O` | `scp` (SFTP) | Ratio | Target | Met | Peak RSS (MiB) dsg / rsync / scp -O / scp | Notes |');
+    L.push('|---|---|---:|---:|---:|---:|---:|---:|---|---:|---|');
+    for (const r of sshRows) {
+      const [d, rs] = r.sides;
+      const cell = (x) => (x.median == null ? `**${x.failure ?? 'failed'}**` : r.small ? `${fmtS(x.median)} s` : `${fmtS(x.median)} s (${(r.bytes / x.median / 1e6).toFixed(0)} MB/s)`);
+      let ratio = 'n/a';
+      let met = '—';
+      if (d.median != null && rs.median != null) {
+        const v = r.small ? d.median / rs.median : rs.median / d.median;
+        ratio = `${v.toFixed(2)}× ${r.small ? '(time dsg/rsync)' : '(throughput dsg/rsync)'}`;
+        met = (r.small ? v <= 1.0 : v >= 1.5) ? 'yes' : '**no**';
+      }
+      const target = r.small ? '≤ 1.0×' : '≥ 1.5×';
+      L.push(`| ${r.id} | ${r.title} | ${r.sides.map(cell).join(' | ')} | ${ratio} | ${target} | ${met} | ${r.sides.map((x) => fmtMiB(x.rssKB)).join(' / ')} | ${r.notes.join('; ')} |`);
+    }
+    L.push('');
+  }
   const f = (x) => `${x.warm == null ? '—' : fmtS(x.warm)} → ${x.runs.length ? x.runs.map(fmtS).join(', ') : '—'}`;
   L.push('### Every timed run (s)', '');
-  if (rows.length || !backendRows.length) {
+  if (rows.length || !(backendRows.length || sshRows.length)) {
     L.push('| # | dsg: warm-up → runs | other: warm-up → runs |');
     L.push('|---|---|---|');
     for (const r of rows) L.push(`| ${r.id} | ${f(r.dsg)} | ${f(r.other)} |`);
-    if (backendRows.length) L.push('');
+    if (backendRows.length || sshRows.length) L.push('');
   }
   if (backendRows.length) {
     L.push('| # | ZFS: warm-up → runs | POSIX: warm-up → runs |');
     L.push('|---|---|---|');
     for (const r of backendRows) L.push(`| ${r.id} | ${f(r.dsg)} | ${f(r.other)} |`);
+    if (sshRows.length) L.push('');
+  }
+  if (sshRows.length) {
+    L.push('| # | dsg init: warm-up → runs | rsync -a -e ssh | scp -O | scp |');
+    L.push('|---|---|---|---|---|');
+    for (const r of sshRows) L.push(`| ${r.id} | ${r.sides.map(f).join(' | ')} |`);
   }
   L.push('');
   L.push('### Setup steps (timed once, for information)', '');
@@ -340,12 +377,16 @@ function writeResults() {
   L.push('4. **init of one big file**: as 3, with a single file; throughput = file size / median time (MB = 10^6 B).');
   L.push(`5. **sync of many changed small files, ZFS vs POSIX repository**: two projects of ${fmtInt(SIZES.syncFiles)} small files (1–4 KiB), each already in its repository (\`dsg init\`, untimed, in the setup table): one with \`repository: {type: zfs, host: localhost, pool: …, mountpoint: …}\` (dsg creates the dataset \`<pool>/<name>\`), one with \`{type: xfs, host: localhost, …}\` on the work disk. Before every run (untimed) ${fmtInt(SIZES.syncChanged)} of the files (every second one) get new random content and a new size; the timed command is \`dsg sync -m …\`, checked to report \`Snapshot sN created: ${SIZES.syncChanged} uploaded\`. The two repositories alternate run by run. Afterwards \`dsg status --json\` must report every file unchanged.`);
   L.push('6. **sync of one changed big file, ZFS vs POSIX repository**: as 5, with a project holding one file already in its repository; before every run (untimed) the file is rewritten with fresh random bytes (so every run uploads a new content of the full size); throughput = file size / median time.');
+  L.push(`7. **upload of one big file over SSH**: \`dsg init\` of a project holding one ${fmtBytes(SIZES.bigBytes)} random file into a POSIX repository on the SSH host (\`repository: {type: xfs, host: <alias>, mountpoint: <dir>}\`), vs \`rsync -a -e "ssh -F <config> -o BatchMode=yes" big.bin <alias>:<dir>/\`, \`scp -O -p …\` (the legacy SCP protocol) and plain \`scp -p …\` (the SFTP protocol, OpenSSH's default since 9.0) of the file. The server is the throwaway OpenSSH sshd of the tests (\`scripts/sshd.sh\`, started by \`bench/run.sh\`) on 127.0.0.1 of this machine, so client and server share its CPUs; every destination is on the work disk. Every run starts from an empty repository / destination folder and removes it afterwards (both untimed), and the dsg side deletes the project's \`.dsg/\` first. dsg reads \`~/.ssh/config\` of HOME=<work>/ssh-home (copies of the test client setup; no SSH agent); rsync and scp use the same config with \`-F\`. Throughput = file size / median time; ratio = dsg throughput / rsync throughput (above 1 = dsg faster), target ≥ 1.5×.`);
+  L.push(`8. **upload of many small files over SSH**: as 7, with a project of ${fmtInt(SIZES.sshFiles)} files of 1–4 KiB in ${fmtInt(SIZES.sshDirs)} folders; \`rsync -a -e ssh project/ <alias>:<dir>/\`, \`scp -O -r -p project <alias>:<dir>/\`, \`scp -r -p project <alias>:<dir>/\`. Ratio = dsg time / rsync time (below 1 = dsg faster), target ≤ 1.0×.`);
+  L.push('');
+  L.push('Rows 7–8: every copy is checked afterwards (untimed): dsg must print `Snapshot s1 created: N uploaded` and `dsg status --json` must report every file unchanged; the rsync/scp destinations must hold every file with the same total size. Peak RSS is the client side only (for rsync and scp, the larger of the tool and its `ssh` child); the server-side processes (sshd, `sftp-server`, the remote rsync/scp) are not counted for any tool. The SSH cipher is each client\'s default choice (see the SSH line at the top): dsg uses the ssh2 library, which prefers AES-GCM on a CPU with AES instructions, while the OpenSSH client prefers chacha20-poly1305, so on one big file the cipher is part of the difference. Client, server and disk share this machine\'s CPUs, so the figures are CPU-bound rather than network-bound.');
   L.push('');
   L.push('On ZFS, dsg keeps the POSIX repository layout on the dataset and each sync also takes one `zfs snapshot <pool>/<name>@sN` after its commit, so rows 5–6 include that call. ZFS here is **zfs-fuse** (a FUSE implementation, single user-space daemon, file-backed throwaway pool on the work disk, created by `bench/run.sh` via `scripts/zfs-pool.sh`): its absolute numbers and the ZFS/POSIX ratio say little about kernel OpenZFS; they show what this build costs on this machine. Every old version stays in the repository (in `objects/`, and on ZFS in the @sN snapshots), so rows 5–6 grow both repositories by one version per run. Without a pool (not root, zfs-fuse missing) the ZFS column says \`not run\` with the reason and the POSIX column is still measured.');
   L.push('');
-  L.push('Order of the run: 3, 4, 5, 6, then the status tree (its one-off `dsg init` is the longest step). If that init fails or passes its limit, rows 1–2 say so and rows 1b–2b repeat the status measurements on a fallback tree the size of the init tree.');
+  L.push('Order of the run: 3, 4, 5, 6, 7, 8, then the status tree (its one-off `dsg init` is the longest step). If that init fails or passes its limit, rows 1–2 say so and rows 1b–2b repeat the status measurements on a fallback tree the size of the init tree.');
   L.push('');
-  L.push('All commands run with a warm page cache (the tree was just written or read by the warm-up); `sync` is run (untimed) before every timed command so earlier write-back does not land in it. dsg and the other tool alternate run by run, so drifting machine load hits both. Wall time is measured around the process with `process.hrtime`; peak RSS comes from `/usr/bin/time -f \'%e %M\'`. dsg makes uploaded data durable before it commits a snapshot (fsync/syncfs) while `rsync -a` does not, so rows 3–4 include that difference.');
+  L.push('All commands run with a warm page cache (the tree was just written or read by the warm-up); `sync` is run (untimed) before every timed command so earlier write-back does not land in it. dsg and the other tool alternate run by run, so drifting machine load hits both. Wall time is measured around the process with `process.hrtime`; peak RSS comes from `/usr/bin/time -f \'%e %M\'`. dsg makes uploaded data durable before it commits a snapshot (fsync/syncfs; over SSH on the server) while `rsync -a` and `scp` do not, so rows 3–4 and 7–8 include that difference.');
   L.push('');
   L.push('## Problems seen', '');
   if (state.problems.length) for (const p of state.problems) L.push(`- ${p}`);
@@ -360,7 +401,7 @@ function writeResults() {
 /**
  * One side of a measurement.
  * @typedef {{ label: string, cmd: string, args: string[], cwd: string, env?: object,
- *   before?: () => void, check?: (r) => string|null }} Side
+ *   before?: () => void, check?: (r) => string|null, after?: () => void, notRun?: string }} Side
  */
 
 async function runOnce(side, tag) {
@@ -371,6 +412,7 @@ async function runOnce(side, tag) {
   if (r.timedOut) failure = `timed out (limit ${opts.timeout} s, killed)`;
   else if (r.exit !== 0) failure = `exit ${r.exit}${r.signal ? ` (${r.signal})` : ''}`;
   else failure = side.check?.(r) ?? null;
+  side.after?.();
   log(`  ${tag} ${side.label}: ${fmtS(r.wall)} s, ${fmtMiB(r.rssKB)} MiB${failure ? ` — FAILED: ${failure}` : ''}`);
   return { ...r, failure };
 }
@@ -382,6 +424,8 @@ function scrub(text) {
   if (zfs.mount) t = t.replaceAll(zfs.mount, '<pool mount>');
   if (distSnapshot) t = t.replaceAll(distSnapshot, '<dist>');
   t = t.replaceAll(/\/tmp\/dsg-zfs\.[A-Za-z0-9]+/g, '<pool dir>'); // scripts/zfs-pool.sh's folder
+  if (ssh.dir) t = t.replaceAll(ssh.dir, '<sshd dir>/ssh');
+  t = t.replaceAll(/\/tmp\/dsg-sshd\.[A-Za-z0-9]+/g, '<sshd dir>'); // scripts/sshd.sh's folder
   return t.replaceAll(ROOT, '<checkout>');
 }
 
@@ -397,16 +441,24 @@ function describeFailure(id, side, r, tag) {
  * in another results table ('backends': dsg on ZFS vs dsg on POSIX).
  */
 async function runPair(id, title, dsgSide, otherSide, notes = [], table = 'tools') {
-  const row = {
-    id, title, notes, table,
-    dsg: { label: dsgSide.label, warm: null, runs: [], rss: [], median: null, rssKB: null, failure: dsgSide.notRun ? 'not run' : null },
-    other: { label: otherSide.label, warm: null, runs: [], rss: [], median: null, rssKB: null, failure: otherSide.notRun ? 'not run' : null },
-  };
-  for (const side of [dsgSide, otherSide]) if (side.notRun) notes.push(`${side.label} not run: ${side.notRun}`);
+  return runGroup(id, title, [dsgSide, otherSide], notes, table);
+}
+
+/**
+ * As runPair for any number of sides (the first is dsg): warm-up of each, then opts.runs rounds
+ * in which the sides take turns. `row.sides` holds one result per side; `row.dsg` / `row.other`
+ * are the first two.
+ */
+async function runGroup(id, title, sideList, notes = [], table = 'tools') {
+  const accs = sideList.map((side) => ({
+    label: side.label, warm: null, runs: [], rss: [], median: null, rssKB: null, failure: side.notRun ? 'not run' : null,
+  }));
+  const row = { id, title, notes, table, sides: accs, dsg: accs[0], other: accs[1] };
+  for (const side of sideList) if (side.notRun) notes.push(`${side.label} not run: ${side.notRun}`);
   state.rows.push(row);
   const loadBefore = loadavg()[0];
   log(`measurement ${id}: ${title}`);
-  const sides = [[dsgSide, row.dsg], [otherSide, row.other]];
+  const sides = sideList.map((side, k) => [side, accs[k]]);
   for (let round = 0; round <= opts.runs; round++) {
     const tag = round === 0 ? 'warm-up' : `run ${round}/${opts.runs}`;
     for (const [side, acc] of sides) {
@@ -794,6 +846,180 @@ async function syncMeasurement(id, kind, cfgHome) {
   writeResults();
 }
 
+// ---------------------------------------------------------------- uploads over SSH (measurements 7–8)
+
+/** The sshd bench/run.sh started (scripts/sshd.sh), or why there is none; the client setup for dsg. */
+const ssh = { dir: null, host: null, port: null, unavailable: null, home: null, cipher: 'n/a' };
+
+/**
+ * Check the test sshd (untimed): DSG_TEST_SSH_DIR / DSG_TEST_SSH_HOST set, `ssh -F … host true`
+ * works. Then make the bench home for dsg: ~/.ssh/ with copies of config (IdentityFile and
+ * UserKnownHostsFile pointed at the copies, as test/helpers/ssh.ts installSshConfig does),
+ * known_hosts and the user key.
+ */
+function probeSsh() {
+  const dir = process.env.DSG_TEST_SSH_DIR;
+  const host = process.env.DSG_TEST_SSH_HOST;
+  if (!dir || !host) {
+    ssh.unavailable = process.env.DSG_BENCH_SSH_UNAVAILABLE
+      || 'no test SSH server (DSG_TEST_SSH_DIR / DSG_TEST_SSH_HOST not set; bench/run.sh starts one with scripts/sshd.sh when rows 7–8 are selected)';
+    return;
+  }
+  ssh.dir = resolve(dir);
+  ssh.host = host;
+  ssh.port = process.env.DSG_TEST_SSH_PORT ?? null;
+  const r = spawnSync('ssh', ['-v', ...sshOpts(), host, 'true'], { encoding: 'utf8', timeout: 30_000 });
+  if (r.error || r.status !== 0) {
+    ssh.unavailable = `\`ssh -F <sshd dir>/ssh/config ${host} true\` failed (${r.error ? r.error.message : `exit ${r.status}`}): ${scrub(tail(`${r.stderr ?? ''}`.split('\n').filter((l) => !l.startsWith('debug1:')).join('\n'), 300)) || '(no output)'}`;
+    return;
+  }
+  const m = /kex: client->server cipher: (\S+) MAC: (\S+)/.exec(r.stderr ?? '');
+  if (m) ssh.cipher = m[2] === '<implicit>' ? m[1] : `${m[1]} + ${m[2]}`;
+  const home = join(state.runDir, 'ssh-home');
+  const sshDir = join(home, '.ssh');
+  mkdirSync(sshDir, { recursive: true, mode: 0o700 });
+  chmodSync(home, 0o700);
+  chmodSync(sshDir, 0o700);
+  const config = readFileSync(join(ssh.dir, 'config'), 'utf8')
+    .replace(/^(\s*IdentityFile\s+).*$/m, `$1${join(sshDir, 'id_ed25519')}`)
+    .replace(/^(\s*UserKnownHostsFile\s+).*$/m, `$1${join(sshDir, 'known_hosts')}`);
+  writeFileSync(join(sshDir, 'config'), config, { mode: 0o600 });
+  writeFileSync(join(sshDir, 'known_hosts'), readFileSync(join(ssh.dir, 'known_hosts')), { mode: 0o600 });
+  writeFileSync(join(sshDir, 'id_ed25519'), readFileSync(join(ssh.dir, 'id_ed25519')), { mode: 0o600 });
+  writeFileSync(join(sshDir, 'id_ed25519.pub'), readFileSync(join(ssh.dir, 'id_ed25519.pub')), { mode: 0o644 });
+  ssh.home = home;
+}
+
+/** Options of every OpenSSH client call (ssh, and through it rsync; scp): the test server's config, never a prompt. */
+const sshOpts = () => ['-F', join(ssh.dir, 'config'), '-o', 'BatchMode=yes'];
+
+/** dsg's environment for an SSH repository: the bench home (its ~/.ssh/config names the alias), no agent. */
+function sshDsgEnv(cfgHome) {
+  const e = { ...process.env, HOME: ssh.home, DSG_CONFIG_HOME: cfgHome };
+  delete e.SSH_AUTH_SOCK;
+  return e;
+}
+
+/** After a dsg run (untimed, part of its check): `dsg status --json` must see every file unchanged. */
+function statusCheckSync(project, dsgEnv, n) {
+  const r = spawnSync(process.execPath, dsgArgs('status', '--json'), { cwd: project, env: dsgEnv, encoding: 'utf8', timeout: TIMEOUT_MS, maxBuffer: 64 << 20 });
+  try {
+    const j = JSON.parse(r.stdout);
+    return j.upToDate === true && j.unchanged === n ? null : `\`dsg status --json\` afterwards reports upToDate=${j.upToDate}, unchanged=${j.unchanged} (expected true, ${n})`;
+  } catch {
+    return `\`dsg status --json\` afterwards did not print JSON (exit ${r.status}): ${tail(`${r.stdout ?? ''}${r.stderr ?? ''}`, 300)}`;
+  }
+}
+
+/** Number of the tree's files (`*.bin`) below `dir`, and their bytes (to check a copy). */
+function countTreeFiles(dir) {
+  let files = 0;
+  let bytes = 0;
+  for (const ent of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!ent.isFile()) continue;
+    const p = join(ent.parentPath ?? ent.path, ent.name);
+    if (!ent.name.endsWith('.bin')) continue;
+    files++;
+    bytes += statSync(p).size;
+  }
+  return { files, bytes };
+}
+
+/**
+ * Measurements 7 (kind 'big') and 8 ('small'): upload of a project over SSH to the test sshd on
+ * 127.0.0.1. dsg init into a POSIX repository on the SSH host alias, vs rsync -a -e ssh, scp -O (the
+ * legacy SCP protocol) and plain scp (the SFTP protocol, OpenSSH's default since 9.0) into fresh folders.
+ * Each side's destination is made empty before its run and removed after it (untimed).
+ */
+async function sshMeasurement(id, kind, cfgHome) {
+  const small = kind === 'small';
+  const title = small
+    ? `upload of ${fmtInt(SIZES.sshFiles)} small files (1–4 KiB) over SSH`
+    : `upload of one ${fmtBytes(SIZES.bigBytes)} file over SSH`;
+  const labels = ['dsg init', 'rsync -a -e ssh', 'scp -O', 'scp'];
+  if (!ssh.host) {
+    const row = {
+      id, title, table: 'ssh', small, notes: [`not run: ${ssh.unavailable}`],
+      sides: labels.map((label) => ({ label, warm: null, runs: [], median: null, rssKB: null, failure: 'not run' })),
+    };
+    row.dsg = row.sides[0];
+    row.other = row.sides[1];
+    state.rows.push(row);
+    state.problems.push(`Measurement ${id} not run: ${ssh.unavailable}.`);
+    writeResults();
+    return;
+  }
+  const base = join(state.runDir, `ssh-${kind}`);
+  const project = join(base, 'project');
+  // The "remote" folders: on the SSH host, which is this machine (127.0.0.1), so the bench can
+  // empty them and check what arrived without a connection.
+  const remote = join(base, 'remote');
+  const repos = join(remote, 'repos');
+  mkdirSync(project, { recursive: true });
+  const t0 = performance.now();
+  let tree;
+  if (small) {
+    log(`generating ${fmtInt(SIZES.sshFiles)} files in ${SIZES.sshDirs} folders`);
+    tree = genSmallTree(project, SIZES.sshFiles, SIZES.sshDirs, 8, { minSize: SYNC_MIN_SIZE, maxSize: SYNC_MAX_SIZE });
+    state.trees.push({ name: `SSH upload tree (measurement ${id})`, ...tree, genS: (performance.now() - t0) / 1000 });
+  } else {
+    log(`generating one file of ${fmtBytes(SIZES.bigBytes)}`);
+    tree = genBigFile(join(project, 'input', 'big.bin'), SIZES.bigBytes);
+    state.trees.push({ name: `SSH upload file (measurement ${id})`, ...tree, genS: (performance.now() - t0) / 1000 });
+  }
+  writeProjectConfig(project, repos, { host: ssh.host });
+  const dsgEnv = sshDsgEnv(cfgHome);
+  const sshCmd = ['ssh', ...sshOpts()].join(' ');
+  const fresh = (dir) => () => {
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(join(project, '.dsg'), { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+  };
+  const gone = (dir) => () => rmSync(dir, { recursive: true, force: true });
+  /** What a copy must hold: every file of the tree, same bytes in total (and, for one file, its size). */
+  const copyCheck = (dir) => () => {
+    const got = countTreeFiles(dir);
+    return got.files === tree.files && got.bytes === tree.bytes
+      ? null
+      : `the destination holds ${got.files} *.bin file(s), ${got.bytes} B; expected ${tree.files}, ${tree.bytes} B`;
+  };
+  // Small: the project folder (as row 3's rsync); big: the file itself, into <dest>/.
+  const src = small ? `${project}/` : join(project, 'input', 'big.bin');
+  const dests = { rsync: join(remote, 'rsync'), scpO: join(remote, 'scp-O'), scp: join(remote, 'scp-sftp') };
+  const repoDir = join(repos, 'bench');
+  const sides = [
+    {
+      label: labels[0], cmd: process.execPath, args: dsgArgs('init'), cwd: project, env: dsgEnv,
+      before: fresh(repos), after: gone(repoDir), check: (r) => initCheck(tree.files)(r) ?? statusCheckSync(project, dsgEnv, tree.files),
+    },
+    {
+      label: labels[1], cmd: 'rsync', args: ['-a', '-e', sshCmd, src, `${ssh.host}:${dests.rsync}/`], cwd: base,
+      before: fresh(dests.rsync), check: copyCheck(dests.rsync), after: gone(dests.rsync),
+    },
+    {
+      label: labels[2], cmd: 'scp', args: ['-O', ...sshOpts(), ...(small ? ['-r', '-p'] : ['-p']), small ? project : src, `${ssh.host}:${dests.scpO}/`], cwd: base,
+      before: fresh(dests.scpO), check: copyCheck(dests.scpO), after: gone(dests.scpO),
+    },
+    {
+      label: labels[3], cmd: 'scp', args: [...sshOpts(), ...(small ? ['-r', '-p'] : ['-p']), small ? project : src, `${ssh.host}:${dests.scp}/`], cwd: base,
+      before: fresh(dests.scp), check: copyCheck(dests.scp), after: gone(dests.scp),
+    },
+  ];
+  const notes = ['fresh repository / destination each run'];
+  const row = await runGroup(id, title, sides, notes, 'ssh');
+  for (const acc of row.sides) {
+    if (!acc.median) continue;
+    const name = acc.label.replace(/ .*/, '');
+    const variant = acc.label === labels[2] ? ' -O' : '';
+    row.notes.push(`${name}${variant} ${small ? `${fmtInt(Math.round(tree.files / acc.median))} files/s` : `${(tree.bytes / acc.median / 1e6).toFixed(0)} MB/s`}`);
+  }
+  row.small = small;
+  row.bytes = tree.bytes;
+  writeResults();
+  log('removing the SSH upload tree');
+  rmSync(base, { recursive: true, force: true });
+}
+
 // ---------------------------------------------------------------- main
 
 function cleanup() {
@@ -855,12 +1081,27 @@ async function main() {
       : `ZFS for rows 5–6: not available (${zfs.unavailable})`;
     log(env.zfsLine);
   }
+  if (wanted(8) || (wanted(7) && opts.big)) {
+    probeSsh();
+    let ssh2Version = 'n/a';
+    let ssh2Cipher = 'n/a';
+    try { ssh2Version = JSON.parse(readFileSync(join(ROOT, 'node_modules', 'ssh2', 'package.json'), 'utf8')).version; } catch { /* not installed */ }
+    try {
+      // dsg leaves ssh2's algorithm list alone: its first cipher (chosen by ssh2 from the CPU's AES support) is what a stock sshd agrees to.
+      ssh2Cipher = createRequire(join(ROOT, 'package.json'))('ssh2/lib/protocol/constants.js').DEFAULT_CIPHER[0] ?? 'n/a';
+    } catch { /* layout changed */ }
+    env.sshLine = ssh.host
+      ? `SSH for rows 7–8: dsg through ssh2 ${ssh2Version} (its preferred cipher here: ${ssh2Cipher}); ${firstLine('ssh', ['-V'])} for rsync and scp (negotiated cipher: ${ssh.cipher}); client and sshd both on 127.0.0.1 of this machine`
+      : `SSH for rows 7–8: not available (${ssh.unavailable})`;
+    log(env.sshLine);
+  }
 
   // Rough disk-space guard: trees are written about three times (tree, repository, copy); the sync
   // rows keep every version (init, warm-up, runs) of their POSIX repository, plus the ZFS pool image.
   const syncBig = wanted(6) && opts.big ? 2 * (opts.runs + 3) * SIZES.bigBytes : 0;
   const need = 3 * ((wanted(1) || wanted(2) ? SIZES.statusFiles * 6000 : 0) + (wanted(3) ? SIZES.initFiles * 6000 : 0)
-    + (wanted(4) && opts.big ? SIZES.bigBytes : 0) + (wanted(5) ? SIZES.syncFiles * 6000 * (opts.runs + 2) : 0)) + syncBig;
+    + (wanted(4) && opts.big ? SIZES.bigBytes : 0) + (wanted(5) ? SIZES.syncFiles * 6000 * (opts.runs + 2) : 0)
+    + (wanted(7) && opts.big ? SIZES.bigBytes : 0) + (wanted(8) ? SIZES.sshFiles * 6000 : 0)) + syncBig;
   const fsInfo = statfsSync(state.runDir);
   const free = fsInfo.bavail * fsInfo.bsize;
   if (free < need) {
@@ -881,6 +1122,8 @@ async function main() {
   if (wanted(4) && opts.big) steps.push(() => initMeasurement(4, `init of one ${fmtBytes(SIZES.bigBytes)} file into an empty repository`, 'big', cfgHome));
   if (wanted(5)) steps.push(() => syncMeasurement(5, 'small', cfgHome));
   if (wanted(6) && opts.big) steps.push(() => syncMeasurement(6, 'big', cfgHome));
+  if (wanted(7) && opts.big) steps.push(() => sshMeasurement(7, 'big', cfgHome));
+  if (wanted(8)) steps.push(() => sshMeasurement(8, 'small', cfgHome));
   if (wanted(1) || wanted(2)) steps.push(async () => {
     let ok = false;
     try {
@@ -907,6 +1150,11 @@ async function main() {
   cleanup();
   log(`done in ${fmtS(state.totalS)} s; results in ${opts.out}`);
   for (const r of [...state.rows].sort((a, b) => String(a.id).localeCompare(String(b.id)))) {
+    if (r.table === 'ssh') {
+      log(`  ${r.id}. ${r.title}: ${r.sides.map((x) => `${x.label} ${fmtS(x.median)} s`).join(', ')}` +
+        (r.dsg.median && r.other.median ? ` (time dsg/rsync ${(r.dsg.median / r.other.median).toFixed(2)}×)` : ''));
+      continue;
+    }
     log(`  ${r.id}. ${r.title}: ${r.table === 'backends' ? 'ZFS' : 'dsg'} ${fmtS(r.dsg.median)} s vs ${r.table === 'backends' ? 'POSIX' : r.other.label} ${fmtS(r.other.median)} s` +
       (r.dsg.median && r.other.median ? ` (${(r.dsg.median / r.other.median).toFixed(2)}×)` : ''));
   }

@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # Benchmark driver: make sure the comparison tools are there, start a throwaway ZFS pool for
-# measurements 5-6 (scripts/zfs-pool.sh; needs root and zfs-fuse), then run bench/bench.mjs.
+# measurements 5-6 (scripts/zfs-pool.sh; needs root and zfs-fuse) and a throwaway sshd on 127.0.0.1
+# for measurements 7-8 (scripts/sshd.sh; needs root and openssh-server), then run bench/bench.mjs.
 # Usage: bash bench/run.sh [--quick] [--only 5,6] [other bench.mjs options]   (npm run bench builds first)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # command -> Debian package
-declare -A pkg_of=([xxhsum]=xxhash [rsync]=rsync [git]=git [/usr/bin/time]=time)
+declare -A pkg_of=([xxhsum]=xxhash [rsync]=rsync [git]=git [/usr/bin/time]=time [ssh]=openssh-client [scp]=openssh-client)
 missing=()
-for cmd in xxhsum rsync git /usr/bin/time; do
-  command -v "$cmd" >/dev/null 2>&1 || missing+=("${pkg_of[$cmd]}")
+for cmd in xxhsum rsync git /usr/bin/time ssh scp; do
+  if ! command -v "$cmd" >/dev/null 2>&1 && [[ " ${missing[*]} " != *" ${pkg_of[$cmd]} "* ]]; then
+    missing+=("${pkg_of[$cmd]}")
+  fi
 done
 
 if ((${#missing[@]})); then
@@ -41,17 +44,27 @@ for a in "$@"; do
   prev=$a
 done
 needs_zfs=1
-case " $* " in *" -h "* | *" --help "*) needs_zfs="" ;; esac
+needs_sshd=1
+case " $* " in *" -h "* | *" --help "*) needs_zfs="" needs_sshd="" ;; esac
 if [[ -n $only ]]; then
   wants=""
   [[ ,$only, == *,5,* ]] && wants=1
   [[ ,$only, == *,6,* && " $* " != *" --no-big "* ]] && wants=1
   [[ -n $wants ]] || needs_zfs=""
+  wants=""
+  [[ ,$only, == *,7,* && " $* " != *" --no-big "* ]] && wants=1
+  [[ ,$only, == *,8,* ]] && wants=1
+  [[ -n $wants ]] || needs_sshd=""
 fi
+# One EXIT trap for both services; each stop function exists only if its script was sourced.
+stop_services() {
+  if declare -F zfs_pool_stop >/dev/null; then zfs_pool_stop; fi
+  if declare -F sshd_stop >/dev/null; then sshd_stop; fi
+}
+trap stop_services EXIT
 if [[ -n $needs_zfs ]]; then
   # shellcheck source=../scripts/zfs-pool.sh
   source scripts/zfs-pool.sh
-  trap zfs_pool_stop EXIT
   zfs_err=$(mktemp)
   # The pool holds every version of the 1 GiB file of row 6 (each @sN snapshot keeps its blocks).
   if zfs_pool_start 6G 2>"$zfs_err"; then
@@ -67,7 +80,26 @@ if [[ -n $needs_zfs ]]; then
   rm -f "$zfs_err"
 fi
 
-# Not exec: the EXIT trap destroys the pool after the run; the exit code is bench.mjs's.
+# Measurements 7–8 (uploads over SSH) need an SSH server: the throwaway sshd of the tests, stopped
+# (by pid) on exit. If it cannot be started, bench.mjs records rows 7-8 as not run, with the reason.
+if [[ -n $needs_sshd ]]; then
+  # shellcheck source=../scripts/sshd.sh
+  source scripts/sshd.sh
+  sshd_err=$(mktemp)
+  if sshd_start 2>"$sshd_err"; then
+    cat "$sshd_err" >&2
+    echo "bench: sshd on 127.0.0.1:$DSG_TEST_SSH_PORT (host alias $DSG_TEST_SSH_HOST) for measurements 7-8" >&2
+  else
+    cat "$sshd_err" >&2
+    reason=$(grep -v '^\s*$' "$sshd_err" | tail -n 1 || true)
+    export DSG_BENCH_SSH_UNAVAILABLE="scripts/sshd.sh could not start an sshd: ${reason:-no reason given}"
+    unset DSG_TEST_SSH_DIR DSG_TEST_SSH_HOST DSG_TEST_SSH_PORT
+    echo "bench: $DSG_BENCH_SSH_UNAVAILABLE; measurements 7-8 are recorded as not run" >&2
+  fi
+  rm -f "$sshd_err"
+fi
+
+# Not exec: the EXIT trap destroys the pool and stops the sshd after the run; the exit code is bench.mjs's.
 rc=0
 node bench/bench.mjs "$@" || rc=$?
 exit "$rc"
