@@ -4,10 +4,9 @@
  */
 import { gunzipSync } from 'node:zlib';
 import { xxh32 } from '@node-rs/xxhash';
-import { compressFrameSync } from 'lz4-napi';
 import { ManifestError } from '../errors/ManifestError.js';
 import { MANIFEST_MAX_BYTES } from './limits.js';
-import { decompressFramesBounded, Lz4TooLargeError } from './lz4Frame.js';
+import { decompressFramesBounded, lz4, Lz4TooLargeError } from './lz4Frame.js';
 
 export function archiveFileName(snapshotId: string): string {
   return `${snapshotId}-sync.json.lz4`;
@@ -37,7 +36,7 @@ const FLG_DICT_ID = 0x01;
  */
 export function compressArchive(json: string): Buffer {
   const data = Buffer.from(json, 'utf8');
-  return withContentSize(compressFrameSync(data), data.length);
+  return withContentSize(lz4().compressFrameSync(data), data.length);
 }
 
 /** Rewrite a frame's descriptor to state the content size, with its header checksum recomputed. */

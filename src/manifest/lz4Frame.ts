@@ -5,7 +5,14 @@
  * no larger than the block size the frame declares and the bytes still allowed.
  * Frame format: https://github.com/lz4/lz4/blob/dev/doc/lz4_Frame_format.md
  */
-import { uncompressSync } from 'lz4-napi';
+import { createRequire } from 'node:module';
+
+// The native lz4 module loads when an archive is first written or read, not with every dsg
+// command (start-up time: design/performance.md P4).
+let lz4Module: typeof import('lz4-napi') | undefined;
+export function lz4(): typeof import('lz4-napi') {
+  return (lz4Module ??= createRequire(import.meta.url)('lz4-napi') as typeof import('lz4-napi'));
+}
 
 const FRAME_MAGIC = 0x184d2204;
 const SKIPPABLE_MASK = 0xfffffff0;
@@ -113,6 +120,7 @@ function decodeBlock(block: Buffer, blockMax: number, allowed: number, dict: Buf
   const input = Buffer.allocUnsafe(4 + block.length);
   input.writeUInt32LE(capacity, 0);
   block.copy(input, 4);
+  const { uncompressSync } = lz4();
   try {
     return dict ? uncompressSync(input, dict) : uncompressSync(input);
   } catch (err) {

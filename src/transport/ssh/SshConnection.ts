@@ -14,14 +14,19 @@
  * the agent. A failure lists everything tried.
  */
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import ssh2 from 'ssh2';
-import type { Client as ClientType, ClientChannel, ConnectConfig, SFTPWrapper, AnyAuthMethod } from 'ssh2';
+import type { Client as ClientType, ClientChannel, ConnectConfig, SFTPWrapper, AnyAuthMethod, ServerHostKeyAlgorithm } from 'ssh2';
 import { entriesFor, preferredHostKeyAlgorithms, verifyHostKey } from './knownHosts.js';
 import { SshError } from './SshError.js';
 import type { SshTarget } from './sshConfig.js';
 
-const { Client, utils } = ssh2;
+// ssh2 (and its native crypto) loads on the first connection, not with every dsg command
+// (start-up time: design/performance.md P4).
+let ssh2Module: typeof import('ssh2') | undefined;
+function ssh2(): typeof import('ssh2') {
+  return (ssh2Module ??= createRequire(import.meta.url)('ssh2') as typeof import('ssh2'));
+}
 
 /** ssh2 1.17's default host key algorithms, in its order (known kinds get moved to the front). */
 const DEFAULT_HOST_KEY_ALGORITHMS = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'];
@@ -114,7 +119,7 @@ export class SshConnection {
     const notes: string[] = [];
     const methods = this.authMethods(notes);
     let hostKeyError: SshError | null = null;
-    const client = new Client();
+    const client = new (ssh2().Client)();
     this.client = client;
     const config: ConnectConfig = {
       host: t.host,
@@ -123,7 +128,7 @@ export class SshConnection {
       readyTimeout: this.opts.readyTimeoutMs ?? 20_000,
       keepaliveInterval: 15_000,
       keepaliveCountMax: 3,
-      algorithms: { serverHostKey: hostKeyAlgorithms as ssh2.ServerHostKeyAlgorithm[] },
+      algorithms: { serverHostKey: hostKeyAlgorithms as ServerHostKeyAlgorithm[] },
       hostVerifier: (key: Buffer) => {
         try {
           verifyHostKey(key, t);
@@ -194,7 +199,7 @@ export class SshConnection {
         if (c.label !== 'default key') notes.push(`${c.file} (${c.label}): cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
         continue;
       }
-      const parsed = utils.parseKey(data);
+      const parsed = ssh2().utils.parseKey(data);
       if (parsed instanceof Error) {
         const encrypted = /passphrase/i.test(parsed.message);
         notes.push(`${c.file} (${c.label}): ${encrypted ? 'needs a passphrase, which dsg never asks for: add it to ssh-agent (ssh-add)' : `not a usable private key (${parsed.message})`}`);
