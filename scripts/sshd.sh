@@ -15,15 +15,10 @@
 SSHD_DIR=""
 SSHD_PID=""
 
+source "$(dirname "${BASH_SOURCE[0]}")/packages.sh"
+
 sshd_install() {
-  [ -x /usr/sbin/sshd ] && command -v ssh-keygen >/dev/null && return 0
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get install -y -qq openssh-server >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq openssh-server; }
-  else
-    echo "openssh-server is missing (as root: apt-get install -y openssh-server)" >&2
-    return 1
-  fi
+  { [ -x /usr/sbin/sshd ] && command -v ssh-keygen >/dev/null; } || install_packages openssh-server
 }
 
 # A TCP port nobody listens on now (asked from the kernel, then released).

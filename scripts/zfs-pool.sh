@@ -15,15 +15,10 @@ ZFS_POOL_DIR=""
 ZFS_POOL_NAME=""
 ZFS_DAEMON_PID=""
 
+source "$(dirname "${BASH_SOURCE[0]}")/packages.sh"
+
 zfs_pool_install() {
-  command -v zfs-fuse >/dev/null && return 0
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get install -y -qq zfs-fuse >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq zfs-fuse; }
-  else
-    echo "zfs-fuse is missing (as root: apt-get install -y zfs-fuse)" >&2
-    return 1
-  fi
+  command -v zfs-fuse >/dev/null || install_packages zfs-fuse
 }
 
 zfs_pool_start() {
