@@ -10,6 +10,7 @@ import { copyFileSync, existsSync, readFileSync, rmSync, symlinkSync, unlinkSync
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CLI, dsg, put, Sandbox, type TestBackend } from '../helpers/cli.js';
+import { isStopped, until } from '../helpers/processes.js';
 import { fullState, treeState } from '../helpers/trees.js';
 
 function start(cwd: string, env: NodeJS.ProcessEnv, args: string[]): { child: ChildProcess; done: Promise<{ code: number | null; stderr: string }>; stderr: () => string } {
@@ -19,22 +20,6 @@ function start(cwd: string, env: NodeJS.ProcessEnv, args: string[]): { child: Ch
   child.stdout!.resume();
   const done = new Promise<{ code: number | null; stderr: string }>((resolve) => child.on('exit', (code) => resolve({ code, stderr: err })));
   return { child, done, stderr: () => err };
-}
-
-async function until(what: string, cond: () => boolean, ms = 20000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-function isStopped(pid: number): boolean {
-  try {
-    return / T /.test(readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^\d+ \(.*?\)/, ''));
-  } catch {
-    return false;
-  }
 }
 
 function copies(box: Sandbox, n: number) {

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { CLI, dsg, put, sandboxes, type Sandbox } from '../helpers/cli.js';
 import { killServerSide, sshPosixBackend, testSshServer } from '../helpers/ssh.js';
+import { isStopped, until } from '../helpers/processes.js';
 import { treeState } from '../helpers/trees.js';
 
 const backend = sshPosixBackend();
@@ -20,22 +21,6 @@ const sandbox = sandboxes(backend);
 
 function ok(r: { code: number; stderr: string }, what: string): void {
   assert.equal(r.code, 0, `${what}: ${r.stderr}`);
-}
-
-function isStopped(pid: number): boolean {
-  try {
-    return / T /.test(readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^\d+ \(.*?\)/, ''));
-  } catch {
-    return false;
-  }
-}
-
-async function until(what: string, cond: () => boolean, ms = 60_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /** Two copies of one repository over SSH; A holds unsynced changes of every kind. */
@@ -61,7 +46,7 @@ async function syncWithServerKilledAt(A: string, env: NodeJS.ProcessEnv, step: s
   child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr!.resume();
   const done = new Promise<number | null>((resolve) => child.on('exit', resolve));
-  await until(`sync to pause at ${step}`, () => isStopped(child.pid!));
+  await until(`sync to pause at ${step}`, () => isStopped(child.pid!), 60_000);
   assert.ok(killServerSide(child.pid!, server.port).length > 0, 'found the server side of the connection');
   child.kill('SIGCONT');
   return { code: await done, stdout };

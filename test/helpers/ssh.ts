@@ -5,7 +5,7 @@
  * how to run them: never skipped.
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
-import type { TestBackend } from './cli.js';
+import { posixBackend, type TestBackend } from './cli.js';
 import { zfsBackend } from './zfs.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,12 +70,10 @@ export function tempSshHome(opts: { knownHosts?: string } = {}): { home: string;
 export function sshPosixBackend(): TestBackend {
   const server = testSshServer();
   return {
+    ...posixBackend,
     name: `posix directory over SSH (${server.host})`,
-    projectName: () => 'proj',
     prepare: (box) => void installSshConfig(box.home),
-    repositoryYaml: (box) => `{type: xfs, host: ${server.host}, mountpoint: ${JSON.stringify(box.repos)}}`,
-    repositoryRoot: (box, name) => join(box.repos, name),
-    dispose: () => undefined,
+    repositoryYaml: (box) => posixBackend.repositoryYaml(box).replace('host: localhost', `host: ${server.host}`),
   };
 }
 

@@ -37,6 +37,7 @@ import { Readable } from 'node:stream';
 import { DsgError } from '../../errors/DsgError.js';
 import { RemoteError } from '../../errors/RemoteError.js';
 import type { FileEntry, Manifest } from '../../manifest/types.js';
+import { processIsRunning } from '../../platform/processIdentity.js';
 import { reachStep } from '../../protocol/steps.js';
 import type { Transport } from '../../transport/Transport.js';
 import { PosixRemote } from '../posix/PosixRemote.js';
@@ -278,7 +279,7 @@ export class ZfsRemote extends PosixRemote {
       const m = mine.exec(name);
       if (!m) continue;
       // Only views a dsg process of this machine made (the tag): the pid is checked here, where it ran.
-      if (!pidAlive(Number(m[1]))) stale.push(name);
+      if (!processIsRunning(Number(m[1]))) stale.push(name);
     }
     return stale;
   }
@@ -354,11 +355,3 @@ function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}

@@ -17,6 +17,7 @@
  * and never passes `-f` to umount or destroy (a forced unmount hangs zfs-fuse).
  */
 import { DsgError } from '../../errors/DsgError.js';
+import { quoteArg } from '../../transport/ssh/shellQuote.js';
 import type { Transport } from '../../transport/Transport.js';
 
 export class ZfsCommandError extends DsgError {
@@ -64,9 +65,9 @@ export interface RunOptions {
   delayMs?: number;
 }
 
-/** For messages: the argv as a user could type it. */
+/** For messages: the argv as a user could type it (quoted only where a shell would need it). */
 export function displayCommand(argv: readonly string[]): string {
-  return argv.map((a) => (/^[A-Za-z0-9_.:=/@,+-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+  return argv.map((a) => (/^[A-Za-z0-9_.:=/@,+-]+$/.test(a) ? a : quoteArg(a))).join(' ');
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

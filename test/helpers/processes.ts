@@ -1,0 +1,20 @@
+/** Waiting on dsg processes the tests pause (DSG_TEST_STOP_AT) and resume. */
+import { readFileSync } from 'node:fs';
+
+/** Poll `cond` every 50 ms; fail naming `what` after `ms`. */
+export async function until(what: string, cond: () => boolean, ms = 20000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** True while the process is stopped (SIGSTOP), from /proc/<pid>/stat. */
+export function isStopped(pid: number): boolean {
+  try {
+    return / T /.test(readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^\d+ \(.*?\)/, ''));
+  } catch {
+    return false;
+  }
+}
