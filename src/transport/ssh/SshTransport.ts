@@ -238,8 +238,13 @@ export class SshTransport implements Transport {
       const st = await new Promise<Stats>((resolve, reject) => sftp.fstat(handle, (err, s) => (err ? this.fail(err, 'cannot stat', path).then(reject, reject) : resolve(s))));
       if (kindOf(st.mode) !== 'file') throw this.notRegular(path, whatIs(st.mode));
       const after = await this.lstatOrNull(path);
-      if (after === null) throw ioError(`cannot read ${path} on ${this.description}: it was removed while dsg opened it`, 'ENOENT', path);
-      if (kindOf(after.mode) !== 'file') throw this.notRegular(path, whatIs(after.mode));
+      if (after !== null && kindOf(after.mode) !== 'file') throw this.notRegular(path, whatIs(after.mode));
+      if (after === null) {
+        // Removed (or renamed over) while we opened it, as a lock being released: absent, like
+        // a local open that comes just after the unlink. Its content is not used.
+        await this.closeHandle(sftp, handle);
+        return null;
+      }
       return { sftp, handle, size: st.size, mtime: st.mtime };
     } catch (err) {
       await this.closeHandle(sftp, handle);
