@@ -28,7 +28,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
-  chmodSync, closeSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statfsSync,
+  chmodSync, closeSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statfsSync,
   statSync, writeFileSync, writeSync,
 } from 'node:fs';
 import { cpus, loadavg, totalmem, release } from 'node:os';
@@ -203,6 +203,20 @@ function measure(cmd, args, { cwd, env, stdoutLimit = 1 << 20, timeoutMs = TIMEO
   });
 }
 
+/**
+ * Move a finished run's output out of the way instead of deleting it: on this kind of disk
+ * (ext4 mounted with online discard) removing 10,000 files makes the next few seconds of file
+ * creation several times slower, which landed in the next tool's timed run (rsync measured
+ * 2-24 s for the same copy). Everything set aside is removed with the measurement's folder.
+ */
+let asideCount = 0;
+function setAside(dir, base) {
+  if (!existsSync(dir)) return;
+  const trash = join(base, 'set-aside');
+  mkdirSync(trash, { recursive: true });
+  renameSync(dir, join(trash, String(++asideCount)));
+}
+
 /** Flush dirty pages before a timed run so one run's write-back does not land in the next. */
 function settle() {
   spawnSync('sync', [], { timeout: TIMEOUT_MS });
@@ -373,11 +387,11 @@ function writeResults() {
   L.push('## Method', '');
   L.push('1. **status, nothing changed**: `dsg status` in a project after `dsg init` and one warm `dsg status`, vs `git status` on the same files (a git repository with everything committed; its `.git` lies outside the project folder, `GIT_DIR`/`GIT_WORK_TREE`, so neither tool walks the other\'s metadata; `.dsg/` and `.dsgconfig.yml` are in git\'s exclude file).');
   L.push('2. **full re-hash**: `dsg status` after deleting the working-copy index `.dsg/index` (and any older `.dsg/stat-cache.json`) before every run (also before the warm-up), vs `find . -type f -path \'*/input/*\' -print0 | xargs -0 xxhsum -H3 > /dev/null` (XXH3-64, the hash dsg uses; one xxhsum process at a time, as xargs runs it).');
-  L.push('3. **init of many small files**: `dsg init` into an empty local repository (`type: xfs` on the same disk; the repository folder and the project\'s `.dsg/` removed before every run), vs `rsync -a project/ dest/` into a folder that does not exist yet.');
+  L.push('3. **init of many small files**: `dsg init` into an empty local repository (`type: xfs` on the same disk; the project\'s `.dsg/` removed and the repository folder moved aside before every run), vs `rsync -a project/ dest/` into a folder that does not exist yet.');
   L.push('4. **init of one big file**: as 3, with a single file; throughput = file size / median time (MB = 10^6 B).');
   L.push(`5. **sync of many changed small files, ZFS vs POSIX repository**: two projects of ${fmtInt(SIZES.syncFiles)} small files (1–4 KiB), each already in its repository (\`dsg init\`, untimed, in the setup table): one with \`repository: {type: zfs, host: localhost, pool: …, mountpoint: …}\` (dsg creates the dataset \`<pool>/<name>\`), one with \`{type: xfs, host: localhost, …}\` on the work disk. Before every run (untimed) ${fmtInt(SIZES.syncChanged)} of the files (every second one) get new random content and a new size; the timed command is \`dsg sync -m …\`, checked to report \`Snapshot sN created: ${SIZES.syncChanged} uploaded\`. The two repositories alternate run by run. Afterwards \`dsg status --json\` must report every file unchanged.`);
   L.push('6. **sync of one changed big file, ZFS vs POSIX repository**: as 5, with a project holding one file already in its repository; before every run (untimed) the file is rewritten with fresh random bytes (so every run uploads a new content of the full size); throughput = file size / median time.');
-  L.push(`7. **upload of one big file over SSH**: \`dsg init\` of a project holding one ${fmtBytes(SIZES.bigBytes)} random file into a POSIX repository on the SSH host (\`repository: {type: xfs, host: <alias>, mountpoint: <dir>}\`), vs \`rsync -a -e "ssh -F <config> -o BatchMode=yes" big.bin <alias>:<dir>/\`, \`scp -O -p …\` (the legacy SCP protocol) and plain \`scp -p …\` (the SFTP protocol, OpenSSH's default since 9.0) of the file. The server is the throwaway OpenSSH sshd of the tests (\`scripts/sshd.sh\`, started by \`bench/run.sh\`) on 127.0.0.1 of this machine, so client and server share its CPUs; every destination is on the work disk. Every run starts from an empty repository / destination folder and removes it afterwards (both untimed), and the dsg side deletes the project's \`.dsg/\` first. dsg reads \`~/.ssh/config\` of HOME=<work>/ssh-home (copies of the test client setup; no SSH agent); rsync and scp use the same config with \`-F\`. Throughput = file size / median time; ratio = dsg throughput / rsync throughput (above 1 = dsg faster), target ≥ 1.5×.`);
+  L.push(`7. **upload of one big file over SSH**: \`dsg init\` of a project holding one ${fmtBytes(SIZES.bigBytes)} random file into a POSIX repository on the SSH host (\`repository: {type: xfs, host: <alias>, mountpoint: <dir>}\`), vs \`rsync -a -e "ssh -F <config> -o BatchMode=yes" big.bin <alias>:<dir>/\`, \`scp -O -p …\` (the legacy SCP protocol) and plain \`scp -p …\` (the SFTP protocol, OpenSSH's default since 9.0) of the file. The server is the throwaway OpenSSH sshd of the tests (\`scripts/sshd.sh\`, started by \`bench/run.sh\`) on 127.0.0.1 of this machine, so client and server share its CPUs; every destination is on the work disk. Every run starts from an empty repository / destination folder and moves it aside afterwards (both untimed), and the dsg side deletes the project's \`.dsg/\` first. dsg reads \`~/.ssh/config\` of HOME=<work>/ssh-home (copies of the test client setup; no SSH agent); rsync and scp use the same config with \`-F\`. Throughput = file size / median time; ratio = dsg throughput / rsync throughput (above 1 = dsg faster), target ≥ 1.5×.`);
   L.push(`8. **upload of many small files over SSH**: as 7, with a project of ${fmtInt(SIZES.sshFiles)} files of 1–4 KiB in ${fmtInt(SIZES.sshDirs)} folders; \`rsync -a -e ssh project/ <alias>:<dir>/\`, \`scp -O -r -p project <alias>:<dir>/\`, \`scp -r -p project <alias>:<dir>/\`. Ratio = dsg time / rsync time (below 1 = dsg faster), target ≤ 1.0×.`);
   L.push('');
   L.push('Rows 7–8: every copy is checked afterwards (untimed): dsg must print `Snapshot s1 created: N uploaded` and `dsg status --json` must report every file unchanged; the rsync/scp destinations must hold every file with the same total size. Peak RSS is the client side only (for rsync and scp, the larger of the tool and its `ssh` child); the server-side processes (sshd, `sftp-server`, the remote rsync/scp) are not counted for any tool. The SSH cipher is each client\'s default choice (see the SSH line at the top): dsg uses the ssh2 library, which prefers AES-GCM on a CPU with AES instructions, while the OpenSSH client prefers chacha20-poly1305, so on one big file the cipher is part of the difference. Client, server and disk share this machine\'s CPUs, so the figures are CPU-bound rather than network-bound.');
@@ -386,7 +400,7 @@ function writeResults() {
   L.push('');
   L.push('Order of the run: 3, 4, 5, 6, 7, 8, then the status tree (its one-off `dsg init` is the longest step). If that init fails or passes its limit, rows 1–2 say so and rows 1b–2b repeat the status measurements on a fallback tree the size of the init tree.');
   L.push('');
-  L.push('All commands run with a warm page cache (the tree was just written or read by the warm-up); `sync` is run (untimed) before every timed command so earlier write-back does not land in it. dsg and the other tool alternate run by run, so drifting machine load hits both. Wall time is measured around the process with `process.hrtime`; peak RSS comes from `/usr/bin/time -f \'%e %M\'`. dsg makes uploaded data durable before it commits a snapshot (fsync/syncfs; over SSH on the server) while `rsync -a` and `scp` do not, so rows 3–4 and 7–8 include that difference.');
+  L.push('Outputs of earlier runs (repositories, rsync/scp destinations) are moved aside, not deleted, between runs and removed when the measurement ends: this disk (ext4 with online discard) slows file creation for seconds after a large delete, which would land in whichever tool runs next. All commands run with a warm page cache (the tree was just written or read by the warm-up); `sync` is run (untimed) before every timed command so earlier write-back does not land in it. dsg and the other tool alternate run by run, so drifting machine load hits both. Wall time is measured around the process with `process.hrtime`; peak RSS comes from `/usr/bin/time -f \'%e %M\'`. dsg makes uploaded data durable before it commits a snapshot (fsync/syncfs; over SSH on the server) while `rsync -a` and `scp` do not, so rows 3–4 and 7–8 include that difference.');
   L.push('');
   L.push('## Problems seen', '');
   if (state.problems.length) for (const p of state.problems) L.push(`- ${p}`);
@@ -638,7 +652,7 @@ async function initMeasurement(id, title, kind, cfgHome) {
   writeProjectConfig(project, repos);
   const dsgEnv = { ...process.env, DSG_CONFIG_HOME: cfgHome };
   const fresh = () => {
-    rmSync(join(repos, 'bench'), { recursive: true, force: true });
+    setAside(join(repos, 'bench'), base);
     rmSync(join(project, '.dsg'), { recursive: true, force: true });
     mkdirSync(repos, { recursive: true });
   };
@@ -646,9 +660,9 @@ async function initMeasurement(id, title, kind, cfgHome) {
     { label: 'dsg init', cmd: process.execPath, args: dsgArgs('init'), cwd: project, env: dsgEnv, before: fresh, check: initCheck(tree.files) },
     {
       label: 'rsync -a', cmd: 'rsync', args: ['-a', `${project}/`, `${dest}/`], cwd: base,
-      before: () => { fresh(); rmSync(dest, { recursive: true, force: true }); },
+      before: () => { fresh(); setAside(dest, base); },
     },
-    ['fresh repository / destination each run']);
+    ['fresh repository / destination each run (earlier ones moved aside, removed after the measurement)']);
   if (row.dsg.median) row.notes.push(`dsg ${(tree.bytes / row.dsg.median / 1e6).toFixed(0)} MB/s${kind === 'small' ? `, ${fmtInt(Math.round(tree.files / row.dsg.median))} files/s` : ''}`);
   if (row.other.median) row.notes.push(`rsync ${(tree.bytes / row.other.median / 1e6).toFixed(0)} MB/s${kind === 'small' ? `, ${fmtInt(Math.round(tree.files / row.other.median))} files/s` : ''}`);
   writeResults();
@@ -972,11 +986,11 @@ async function sshMeasurement(id, kind, cfgHome) {
   const dsgEnv = sshDsgEnv(cfgHome);
   const sshCmd = ['ssh', ...sshOpts()].join(' ');
   const fresh = (dir) => () => {
-    rmSync(dir, { recursive: true, force: true });
+    setAside(dir, base);
     rmSync(join(project, '.dsg'), { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
   };
-  const gone = (dir) => () => rmSync(dir, { recursive: true, force: true });
+  const gone = (dir) => () => setAside(dir, base);
   /** What a copy must hold: every file of the tree, same bytes in total (and, for one file, its size). */
   const copyCheck = (dir) => () => {
     const got = countTreeFiles(dir);
@@ -1006,7 +1020,7 @@ async function sshMeasurement(id, kind, cfgHome) {
       before: fresh(dests.scp), check: copyCheck(dests.scp), after: gone(dests.scp),
     },
   ];
-  const notes = ['fresh repository / destination each run'];
+  const notes = ['fresh repository / destination each run (earlier ones moved aside, removed after the measurement)'];
   const row = await runGroup(id, title, sides, notes, 'ssh');
   for (const acc of row.sides) {
     if (!acc.median) continue;

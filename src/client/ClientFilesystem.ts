@@ -46,11 +46,14 @@ import { StatCache, type StatRow } from '../scan/statCache.js';
 import { WorkingIndex, type CleanState } from '../scan/workingIndex.js';
 import { atomicWriteFile } from './atomicWrite.js';
 import { syncFilesystem } from '../platform/syncFilesystem.js';
-import { createRegularFileStream, notFound, readRegularFile } from '../platform/safeOpen.js';
+import { createRegularFileStream, notFound, readRegularFile, readRegularFileSync } from '../platform/safeOpen.js';
 import { componentsFit, MAX_NAME_BYTES, placementTempPath } from '../platform/tempName.js';
 
 /** Files up to this size move as one buffer: no stream machinery for the many small files. */
 export const SMALL_TRANSFER = 1 << 20;
+
+/** Said after a refused upload read. */
+const UPLOAD_ADVICE = 'it changed after dsg scanned it. Nothing was published; run "dsg sync" again';
 
 export class ClientFilesystem {
   readonly dsgDir: string;
@@ -168,7 +171,7 @@ export class ClientFilesystem {
    */
   openForUpload(relPath: string, size?: number): AsyncIterable<Uint8Array> {
     const file = this.abs(relPath);
-    const advice = 'it changed after dsg scanned it. Nothing was published; run "dsg sync" again';
+    const advice = UPLOAD_ADVICE;
     if (size !== undefined && size <= SMALL_TRANSFER) {
       // Read lazily so a missing file fails inside the transfer, where it is reported.
       return (async function* () {
@@ -178,6 +181,17 @@ export class ClientFilesystem {
       })();
     }
     return createRegularFileStream(file, { expectedSize: size, chunkSize: chunkSizeFor(size), advice });
+  }
+
+  /**
+   * A small file's bytes for a batched upload, read synchronously (see readRegularFileSync):
+   * the same refusals as `openForUpload`, and an ENOENT error when it is gone.
+   */
+  readForUpload(relPath: string, size: number): Buffer {
+    const file = this.abs(relPath);
+    const data = readRegularFileSync(file, size, UPLOAD_ADVICE);
+    if (data === null) throw notFound(file);
+    return data;
   }
 
   stagedPath(txId: string, hash: string): string {

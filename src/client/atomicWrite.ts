@@ -17,7 +17,13 @@ export function fsyncDir(dir: string): void {
   }
 }
 
-export function atomicWriteFile(file: string, data: string | Uint8Array): void {
+/**
+ * `durable: false` skips both fsyncs, for caches that are checked when read and rebuilt when
+ * lost (the working-copy index): the rename still makes the write all-or-nothing for readers
+ * and for a killed process, and one fsync can cost a second when the disk is busy.
+ */
+export function atomicWriteFile(file: string, data: string | Uint8Array, opts: { durable?: boolean } = {}): void {
+  const durable = opts.durable !== false;
   const dir = dirname(file);
   mkdirSync(dir, { recursive: true });
   const tmp = join(dir, `.${basename(file)}.${process.pid}.${Date.now()}.tmp`);
@@ -26,7 +32,7 @@ export function atomicWriteFile(file: string, data: string | Uint8Array): void {
     const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
     let off = 0;
     while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
-    fsyncSync(fd);
+    if (durable) fsyncSync(fd);
   } catch (err) {
     closeSync(fd);
     try {
@@ -38,5 +44,5 @@ export function atomicWriteFile(file: string, data: string | Uint8Array): void {
   }
   closeSync(fd);
   renameSync(tmp, file);
-  fsyncDir(dir);
+  if (durable) fsyncDir(dir);
 }

@@ -22,3 +22,9 @@ export async function forEachLimited<T>(items: readonly T[], limit: number, fn: 
 
 /** In-flight transfers: enough to overlap I/O latency, few enough to keep memory constant. */
 export const TRANSFER_CONCURRENCY = 8;
+
+/**
+ * Small metadata requests in flight (stat, rename, link, mkdir): over SSH each is one SFTP
+ * request, so depth hides the round trip; locally they are thread-pool calls.
+ */
+export const METADATA_CONCURRENCY = 64;

@@ -6,7 +6,7 @@
  * "larger"). Every error names the file. Shared by the local transport (repository reads)
  * and the client (uploads, scanning, hashing).
  */
-import { closeSync, constants, fstatSync, lstatSync, openSync, promises as fsp, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, promises as fsp, readSync, type Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { FileReadError } from '../errors/FileReadError.js';
@@ -126,6 +126,33 @@ export async function readRegularFile(path: string, maxBytes: number, advice: Ad
     return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total);
   } finally {
     await fh.close();
+  }
+}
+
+/**
+ * Synchronous twin of readRegularFile, for many small files in a row: four system calls on
+ * this thread instead of four trips through the thread pool each (which dominated uploads of
+ * small files). Only for files the caller expects to be small: it blocks while it reads.
+ */
+export function readRegularFileSync(path: string, maxBytes: number, advice: Advice): Buffer | null {
+  const opened = openRegularFileSync(path, advice);
+  if (opened === null) return null;
+  const { fd, size } = opened;
+  try {
+    if (size > maxBytes) throw tooLarge(path, maxBytes, advice);
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (let want = size + 1; ; want = Math.min(maxBytes + 1 - total, 1 << 20)) {
+      const buf = Buffer.allocUnsafe(want);
+      const n = readSync(fd, buf, 0, want, null);
+      if (n === 0) break;
+      chunks.push(buf.subarray(0, n));
+      total += n;
+      if (total > maxBytes) throw tooLarge(path, maxBytes, advice);
+    }
+    return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total);
+  } finally {
+    closeSync(fd);
   }
 }
 

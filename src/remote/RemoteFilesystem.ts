@@ -129,6 +129,14 @@ export interface RemoteTransaction {
   readonly txId: string;
   /** Stream one file's new content into staging, verifying size and hash. */
   putContent(entry: FileEntry, source: AsyncIterable<Uint8Array>, onBytes?: (n: number) => void): Promise<void>;
+  /**
+   * Store several small files' content at once, each already read whole by the caller: verify
+   * each as `putContent` does (TransferError naming the path on a mismatch) and store it, with
+   * as few requests as the backend can (one tar stream over SSH, not three requests per file).
+   * Content that is stored already may come again (callers skip `hasContent` for these: asking
+   * costs as much as sending a small file); storing it again changes nothing.
+   */
+  putContents(items: readonly { entry: FileEntry; data: Uint8Array }[], onBytes?: (n: number) => void): Promise<void>;
   /** True when content with this hash is already stored (no upload needed). */
   hasContent(entry: FileEntry): Promise<boolean>;
   /**

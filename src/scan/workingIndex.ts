@@ -194,7 +194,8 @@ export class WorkingIndex {
     }
     pathBuf.copy(out, at);
     out.writeBigUInt64LE(xxh3.xxh64(out.subarray(PREFIX)), 24);
-    atomicWriteFile(file, out);
+    // A cache, checked (xxh3) when read and rebuilt when lost: not worth an fsync (git does not fsync its index either).
+    atomicWriteFile(file, out, { durable: false });
   }
 
   /** Remove the JSON stat cache an older dsg wrote, once its rows live in the index. */

@@ -25,6 +25,7 @@ import { checkSafetyRails, planBytes, planSync, type PlanRow, type SyncPlan } fr
 import { CONFLICTS_FILE, removeConflictsFile, writeConflictsFile, type ConflictChoice } from '../sync/conflictsFile.js';
 import { resolveConflicts, type ResolvedPlan } from '../sync/resolve.js';
 import { DsgError } from '../errors/DsgError.js';
+import { TransferError } from '../errors/TransferError.js';
 import { ManifestError } from '../errors/ManifestError.js';
 import { validatePath, type PathProblem } from '../scan/pathRules.js';
 import { PublishedIncompleteError } from '../errors/PublishedIncompleteError.js';
@@ -102,6 +103,31 @@ function newTxId(): string {
 }
 
 /** Unique file entries by hash: one transfer serves every path with the same content. */
+/** Files up to this size are uploaded in batches (see upload). */
+const BATCH_FILE_MAX = 256 << 10;
+/** A batch holds at most this many files and bytes: few requests, bounded memory. */
+const BATCH_MAX_FILES = 2000;
+const BATCH_MAX_BYTES = 8 << 20;
+const BATCHES_IN_FLIGHT = 2;
+
+/** Consecutive groups of `files` within the batch limits. */
+function uploadBatches(files: FileEntry[]): FileEntry[][] {
+  const batches: FileEntry[][] = [];
+  let cur: FileEntry[] = [];
+  let bytes = 0;
+  for (const e of files) {
+    if (cur.length > 0 && (cur.length >= BATCH_MAX_FILES || bytes + e.filesize > BATCH_MAX_BYTES)) {
+      batches.push(cur);
+      cur = [];
+      bytes = 0;
+    }
+    cur.push(e);
+    bytes += e.filesize;
+  }
+  if (cur.length > 0) batches.push(cur);
+  return batches;
+}
+
 function uniqueByHash(entries: Entry[]): FileEntry[] {
   const seen = new Map<string, FileEntry>();
   for (const e of entries) if (e.type === 'file' && !seen.has(e.hash)) seen.set(e.hash, e);
@@ -354,24 +380,52 @@ export class Transaction {
     );
   }
 
+  /**
+   * Send what the repository lacks. Small files go in batches (read here, sent with
+   * `putContents`: one request stream per batch, no `hasContent` round trip per file), two
+   * batches in flight so reading one overlaps sending the other; large files stream one by one,
+   * TRANSFER_CONCURRENCY at a time, after a `hasContent` check (a renamed big file is not sent
+   * again).
+   */
   private async upload(tx: RemoteTransaction, entries: Entry[], fromHistory: Set<string> = new Set()): Promise<void> {
     const files = uniqueByHash(entries);
     this.progress.phase('upload', files.length, planBytes(files));
     reachStep('upload-started');
-    await forEachLimited(files, TRANSFER_CONCURRENCY, async (e) => {
-      if (fromHistory.has(e.path)) {
-        // The cached version is restored from the repository's history: nothing to send.
-        if (!(await tx.hasContent(e))) {
-          throw new DsgError('HISTORY_CONTENT_MISSING', `The cached version of ${e.path} (hash ${e.hash}) is not stored in the repository, so _C cannot restore it. Choose _R or _L for it in ${CONFLICTS_FILE}.`);
-        }
-      } else if (!(await tx.hasContent(e))) {
-        await tx.putContent(e, this.ctx.client.openForUpload(e.path, e.filesize), (n) => this.progress.bytes(n));
-      }
+    const done = (): void => {
       this.progress.fileDone();
       reachStep('upload-file-done');
+    };
+    const history = files.filter((e) => fromHistory.has(e.path));
+    const rest = files.filter((e) => !fromHistory.has(e.path));
+    await forEachLimited(history, TRANSFER_CONCURRENCY, async (e) => {
+      // The cached version is restored from the repository's history: nothing to send.
+      if (!(await tx.hasContent(e))) {
+        throw new DsgError('HISTORY_CONTENT_MISSING', `The cached version of ${e.path} (hash ${e.hash}) is not stored in the repository, so _C cannot restore it. Choose _R or _L for it in ${CONFLICTS_FILE}.`);
+      }
+      done();
+    });
+    await forEachLimited(uploadBatches(rest.filter((e) => e.filesize <= BATCH_FILE_MAX)), BATCHES_IN_FLIGHT, async (batch) => {
+      const items = batch.map((entry) => ({ entry, data: this.readForUpload(entry) }));
+      await tx.putContents(items, (n) => this.progress.bytes(n));
+      for (let i = 0; i < items.length; i++) done();
+    });
+    await forEachLimited(rest.filter((e) => e.filesize > BATCH_FILE_MAX), TRANSFER_CONCURRENCY, async (e) => {
+      if (!(await tx.hasContent(e))) {
+        await tx.putContent(e, this.ctx.client.openForUpload(e.path, e.filesize), (n) => this.progress.bytes(n));
+      }
+      done();
     });
     this.progress.end();
     reachStep('uploads-done');
+  }
+
+  /** One small file's bytes for a batch; a failure is reported as putContent reports its own. */
+  private readForUpload(e: FileEntry): Buffer {
+    try {
+      return this.ctx.client.readForUpload(e.path, e.filesize);
+    } catch (err) {
+      throw new TransferError(`Uploading ${e.path} to ${this.ctx.remote.location} failed: ${describeIoError(err)}`, { cause: err });
+    }
   }
 
   /** Returns how many files came from an interrupted clone's verified downloads. */

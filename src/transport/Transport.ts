@@ -45,6 +45,19 @@ export interface DirEntry {
   type: RemoteStat['type'];
 }
 
+/** One file of a `writeFiles` batch: a plain name (one path component) and its whole content. */
+export interface NamedData {
+  name: string;
+  data: Uint8Array;
+}
+
+/** Refuse a `writeFiles` name that is not one plain path component (a programming error). */
+export function checkPlainName(name: string): void {
+  if (name === '' || name === '.' || name === '..' || name.includes('/') || name.includes('\0')) {
+    throw new Error(`writeFiles: ${JSON.stringify(name)} is not a plain file name`);
+  }
+}
+
 export interface ExecResult {
   code: number;
   stdout: string;
@@ -78,6 +91,16 @@ export interface Transport {
   createReadStream(path: string, expectedSize?: number): Readable;
   /** Write all chunks of `source` to `path` (created or truncated), then fsync unless `durable` is false. */
   writeStream(path: string, source: AsyncIterable<Uint8Array>, opts?: { durable?: boolean }): Promise<void>;
+  /**
+   * Create (or replace) each file `dir/name` with `data`, for many small files at once: the SSH
+   * transport sends the whole batch as one tar stream into `tar -x` on the server instead of
+   * three SFTP requests per file; the local one writes them in turn without thread-pool trips.
+   * `dir` exists and is private to the caller; names are single path components (no "/", not
+   * "." or ".."). Not durable until `flush`. On failure any of the files may exist, some only
+   * partly written: callers write into a private temporary folder and move each file into
+   * place (rename) only after the call succeeded.
+   */
+  writeFiles(dir: string, files: readonly NamedData[]): Promise<void>;
   /** Make everything written to the file system holding `path` durable (one syncfs for many files). */
   flush(path: string): Promise<void>;
   rename(from: string, to: string): Promise<void>;

@@ -389,6 +389,36 @@ export function runTransportSuite(name: string, make: () => Promise<TransportUnd
       assert.equal(existsSync(join(root, 'PWNED')), false);
     });
 
+    it('writeFiles: 3,000 small files and an empty one land exactly; existing files are replaced', async () => {
+      const d = dir();
+      writeFileSync(join(d, 'f7'), 'old content that is longer than the new one');
+      const files = Array.from({ length: 3000 }, (_, i) => ({ name: `f${i}`, data: Buffer.from(`${i}:`.repeat(1 + (i % 700))) }));
+      files.push({ name: 'empty', data: Buffer.alloc(0) });
+      files.push({ name: 'big', data: Buffer.alloc(300_000, 7) }); // spans several tar chunks
+      await t.writeFiles(d, files);
+      for (const f of files) assert.ok(readFileSync(join(d, f.name)).equals(f.data), f.name);
+      assert.equal((await t.readdir(d)).length, files.length);
+      await t.writeFiles(d, []);
+    });
+
+    it('writeFiles: hostile names round-trip exactly and execute nothing', async () => {
+      const d = dir();
+      await t.writeFiles(d, HOSTILE_NAMES.map((name) => ({ name, data: Buffer.from(`content of ${name}`) })));
+      assert.deepEqual((await t.readdir(d)).map((e) => e.name).sort(), [...HOSTILE_NAMES].sort());
+      for (const name of HOSTILE_NAMES) assert.equal(readFileSync(join(d, name), 'utf8'), `content of ${name}`);
+      assert.equal(existsSync(join(d, 'PWNED')), false);
+      assert.equal(existsSync(join(root, 'PWNED')), false);
+    });
+
+    it('writeFiles refuses a name that is not one plain component, before writing anything', async () => {
+      const d = dir();
+      for (const bad of ['../escape', 'a/b', '..', '.', '']) {
+        await assert.rejects(t.writeFiles(d, [{ name: 'ok', data: Buffer.from('x') }, { name: bad, data: Buffer.from('x') }]), /not a plain file name/);
+      }
+      assert.deepEqual(await t.readdir(d), []);
+      assert.equal(existsSync(join(root, 'escape')), false);
+    });
+
     it('errors name the path: writing into a missing folder is ENOENT', async () => {
       const d = dir();
       await rejectsWithCode(t.writeFile(join(d, 'no', 'f'), 'x'), 'ENOENT', join(d, 'no', 'f'));

@@ -38,8 +38,16 @@ import { consistentHistory } from '../history.js';
 import { lockToken, parseLockRecord, type LockRecord, type StoredLock } from '../lockRecord.js';
 import { reachStep } from '../../protocol/steps.js';
 import { placementTempPath } from '../../platform/tempName.js';
-import { forEachLimited, TRANSFER_CONCURRENCY } from '../../platform/pool.js';
+import { forEachLimited, METADATA_CONCURRENCY } from '../../platform/pool.js';
 const join = posix.join;
+
+/** What the first roll-forward (right after the commit point) knows: placed paths that replace a base entry. */
+export interface FreshPublish {
+  replacing: ReadonlySet<string>;
+}
+
+/** Folders of the tree already looked at by treeAncestorProblem. */
+export type KnownDirs = Map<string, 'dir' | 'clear'>;
 
 /** Names dsg gives in .dsg/tmp/: `<tx-id>-<random>` uploads, `lock-<token>.json`, `broken-lock-<random>.json`. */
 const OWN_TMP_NAME = /^[0-9A-Za-z][0-9A-Za-z-]*(\.json)?$/;
@@ -216,7 +224,7 @@ export class PosixRemote implements RemoteFilesystem {
   /** How the tree under `root` (the live tree, or a ZFS snapshot's view) differs from `manifest`. */
   protected async compareTree(root: string, manifest: Manifest, onBytes?: (n: number) => void): Promise<TreeDifference[]> {
     const out: TreeDifference[] = [];
-    const knownDirs = new Set<string>();
+    const knownDirs: KnownDirs = new Map();
     for (const e of manifest.entries.values()) {
       const why = await this.treeAncestorProblem(e.path, new Set(), knownDirs, root);
       if (why) {
@@ -401,9 +409,9 @@ export class PosixRemote implements RemoteFilesystem {
    * rollback: the staging folder and its journal stay, so the next command finishes the work
    * once the cause (permissions, space, a folder in the way) is fixed.
    */
-  async finishPublished(stagingDir: string, journal: RemoteJournal): Promise<void> {
+  async finishPublished(stagingDir: string, journal: RemoteJournal, fresh?: FreshPublish): Promise<void> {
     try {
-      await this.rollForward(stagingDir, journal);
+      await this.rollForward(stagingDir, journal, fresh);
       // The journal stays until the backend's own last step is done, so a crash in it is
       // finished by recovery like any other step after the commit point.
       await this.afterRollForward(journal);
@@ -431,87 +439,136 @@ export class PosixRemote implements RemoteFilesystem {
     return '';
   }
 
-  /** Everything after the commit point but the backend's last step; each step is idempotent. */
-  async rollForward(stagingDir: string, journal: RemoteJournal): Promise<void> {
+  /**
+   * Everything after the commit point but the backend's last step; each step is idempotent.
+   * `fresh`: this is the first attempt, right after the commit point (not a recovery), and
+   * these are the placed paths that replace an entry of the base snapshot: the others are
+   * placed with one request (see placeInTree).
+   */
+  async rollForward(stagingDir: string, journal: RemoteJournal, fresh?: FreshPublish): Promise<void> {
     const t = this.transport;
     await t.mkdirp(this.p('archive')); // absent in repositories written by dsg 0.4.4
     for (const archiveName of stagedArchiveNames(journal)) {
       if (await t.stat(join(stagingDir, archiveName))) await t.rename(join(stagingDir, archiveName), this.p('archive', archiveName));
     }
     if (await t.stat(join(stagingDir, 'sync-messages.json'))) await t.rename(join(stagingDir, 'sync-messages.json'), this.p('sync-messages.json'));
-    for (const path of journal.changes.delete) {
-      // Under a folder that is now a link, the path is not in this tree: never delete through it.
-      if ((await this.treeAncestorProblem(path, new Set())) !== null) continue;
-      await t.unlink(join(this.root, path));
-      await this.pruneEmptyParents(path);
-    }
+    await this.deleteFromTree(journal.changes.delete);
     reachStep('remote-rollforward-metadata');
-    const knownDirs = new Set<string>();
-    await forEachLimited(journal.changes.place, TRANSFER_CONCURRENCY, async (item) => {
-      await this.placeInTree(item, journal.tx_id, knownDirs);
+    const knownDirs = new Map<string, Promise<void>>();
+    await forEachLimited(journal.changes.place, METADATA_CONCURRENCY, async (item) => {
+      const how = fresh === undefined ? 'retry' : fresh.replacing.has(item.path) ? 'replace' : 'new';
+      await this.placeInTree(item, journal.tx_id, knownDirs, how);
       reachStep('remote-rollforward-file');
     });
   }
 
   /**
-   * Why `path`'s folders in the tree cannot be used (a link or special file, or a file that
-   * `deleting` does not remove first), or null. Folders in `knownDirs` were checked already.
+   * Remove deleted paths from the tree, many requests in flight, then the folders that became
+   * empty (deepest first; a folder that is not empty stays, and so do its parents).
    */
-  async treeAncestorProblem(path: string, deleting: ReadonlySet<string>, knownDirs = new Set<string>(), root = this.root): Promise<string | null> {
+  private async deleteFromTree(paths: readonly string[]): Promise<void> {
+    const knownDirs: KnownDirs = new Map();
+    const parents = new Set<string>();
+    await forEachLimited(paths, METADATA_CONCURRENCY, async (path) => {
+      // Under a folder that is now a link, the path is not in this tree: never delete through it.
+      if ((await this.treeAncestorProblem(path, new Set(), knownDirs)) !== null) return;
+      await this.transport.unlink(join(this.root, path));
+      for (let dir = posix.dirname(path); dir !== '.' && dir !== ''; dir = posix.dirname(dir)) parents.add(dir);
+    });
+    const deepestFirst = [...parents].sort((a, b) => b.split('/').length - a.split('/').length || (a < b ? -1 : 1));
+    const kept = new Set<string>();
+    for (const dir of deepestFirst) {
+      if (kept.has(dir)) continue;
+      if (!(await this.transport.rmdirIfEmpty(join(this.root, dir)))) {
+        for (let up = posix.dirname(dir); up !== '.' && up !== ''; up = posix.dirname(up)) kept.add(up);
+      }
+    }
+  }
+
+  /**
+   * Why `path`'s folders in the tree cannot be used (a link or special file, or a file that
+   * `deleting` does not remove first), or null. `known` remembers the folders looked at, for
+   * the next call: 'dir' a real folder (look deeper), 'clear' absent or about to be removed
+   * (nothing below it exists, so no path below has a problem). Without that second kind a new
+   * folder of 10,000 files cost 10,000 requests.
+   */
+  async treeAncestorProblem(path: string, deleting: ReadonlySet<string>, known: KnownDirs = new Map(), root = this.root): Promise<string | null> {
     const parts = path.split('/').slice(0, -1);
     let rel = '';
     for (const c of parts) {
       rel = rel ? `${rel}/${c}` : c;
-      if (knownDirs.has(rel)) continue;
+      const seen = known.get(rel);
+      if (seen === 'clear') return null;
+      if (seen === 'dir') continue;
       const st = await this.transport.stat(join(root, rel));
-      if (st === null) return null; // created when placing; nothing below it exists
-      if (st.type === 'file' && deleting.has(rel)) return null; // removed before placing
+      if (st === null || (st.type === 'file' && deleting.has(rel))) {
+        known.set(rel, 'clear'); // created when placing (or after the file is removed)
+        return null;
+      }
       if (st.type !== 'directory') return `${rel} is a ${st.type === 'symlink' ? 'symbolic link' : st.type} in the repository tree, not a folder`;
-      knownDirs.add(rel);
+      known.set(rel, 'dir');
     }
     return null;
   }
 
-  private async pruneEmptyParents(path: string): Promise<void> {
-    for (let dir = posix.dirname(path); dir !== '.' && dir !== ''; dir = posix.dirname(dir)) {
-      if (!(await this.transport.rmdirIfEmpty(join(this.root, dir)))) return;
-    }
-  }
-
-  /** Refuse to write through a symlinked directory in the tree (it could point anywhere). */
-  private async ensureParentDir(path: string, knownDirs: Set<string>): Promise<void> {
+  /**
+   * Refuse to write through a symlinked directory in the tree (it could point anywhere).
+   * `knownDirs` holds each folder's check, shared by the placements running at once, so a
+   * folder is looked at (and created) by one request, not by every file placed in it.
+   */
+  private async ensureParentDir(path: string, knownDirs: Map<string, Promise<void>>): Promise<void> {
     let dir = this.root;
     const parts = path.split('/').slice(0, -1);
     for (const c of parts) {
       dir = join(dir, c);
-      if (knownDirs.has(dir)) continue;
-      const st = await this.transport.stat(dir);
-      if (st === null) {
-        await this.transport.mkdirp(dir);
-      } else if (st.type !== 'directory') {
-        throw new RemoteError(`Cannot place ${path} in ${this.location}: ${dir} is a ${st.type}, not a directory.`);
+      let check = knownDirs.get(dir);
+      if (check === undefined) {
+        const at = dir;
+        check = (async () => {
+          const st = await this.transport.stat(at);
+          if (st === null) {
+            await this.transport.mkdirp(at);
+          } else if (st.type !== 'directory') {
+            throw new RemoteError(`Cannot place ${path} in ${this.location}: ${at} is a ${st.type}, not a directory.`);
+          }
+        })();
+        knownDirs.set(dir, check);
       }
-      knownDirs.add(dir);
+      await check;
     }
   }
 
-  private async placeInTree(item: TreeChanges['place'][number], txId: string, knownDirs: Set<string>): Promise<void> {
+  /**
+   * Put one file or link of the new snapshot at its path. 'new' (first attempt, a path the base
+   * snapshot did not have): one request, a hard link (or symbolic link) made at the path itself,
+   * which fails rather than replace anything; whatever stands there (or a file system without
+   * hard links) takes the 'retry' way. 'replace': made under a temporary name beside it, then
+   * renamed over the old entry (atomic). 'retry' (recovery, or anything unexpected): as
+   * 'replace', and the temporary name is cleared before and after, because an interrupted
+   * attempt may have left it and rename() between two links to one inode does nothing (POSIX).
+   */
+  private async placeInTree(item: TreeChanges['place'][number], txId: string, knownDirs: Map<string, Promise<void>>, how: 'new' | 'replace' | 'retry'): Promise<void> {
     const t = this.transport;
     const target = join(this.root, item.path);
     await this.ensureParentDir(item.path, knownDirs);
-    const tmp = join(this.root, placementTempPath(item.path, txId));
-    await t.unlink(tmp);
-    if ('link' in item) {
-      await t.symlink(item.link, tmp);
-    } else {
-      const obj = this.objectPath(item.hash);
+    if (how === 'new') {
       try {
-        await t.link(obj, tmp);
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EMLINK') throw err;
-        await t.writeStream(tmp, t.createReadStream(obj));
+        if ('link' in item) await t.symlink(item.link, target);
+        else await t.link(this.objectPath(item.hash), target);
+        return;
+      } catch {
+        how = 'retry';
       }
+    }
+    const tmp = join(this.root, placementTempPath(item.path, txId));
+    if (how === 'retry') await t.unlink(tmp);
+    try {
+      await this.makeAt(item, tmp);
+    } catch (err) {
+      if (how === 'retry') throw err;
+      how = 'retry'; // something stood at the temporary name
+      await t.unlink(tmp);
+      await this.makeAt(item, tmp);
     }
     try {
       await t.rename(tmp, target);
@@ -522,9 +579,24 @@ export class PosixRemote implements RemoteFilesystem {
       await t.rmdirIfEmpty(target);
       await t.rename(tmp, target);
     }
-    // rename() of two links to the same inode does nothing (POSIX): a retried placement
-    // would leave its temp link behind.
-    await t.unlink(tmp);
+    if (how === 'retry') await t.unlink(tmp);
+  }
+
+  /** The placed entry at `path` (which must not exist): a link to its object, else a copy. */
+  private async makeAt(item: TreeChanges['place'][number], path: string): Promise<void> {
+    const t = this.transport;
+    if ('link' in item) {
+      await t.symlink(item.link, path);
+      return;
+    }
+    const obj = this.objectPath(item.hash);
+    try {
+      await t.link(obj, path);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EMLINK') throw err;
+      await t.writeStream(path, t.createReadStream(obj));
+    }
   }
 
   async close(): Promise<void> {

@@ -9,12 +9,13 @@ import { RemoteError } from '../../errors/RemoteError.js';
 import { TransferError } from '../../errors/TransferError.js';
 import { archiveFileName, compressArchive, snapshotIdOfArchive } from '../../manifest/archive.js';
 import { serializeManifest } from '../../manifest/codec.js';
-import { StreamingHash } from '../../manifest/hash.js';
+import { StreamingHash, xxh3Hex } from '../../manifest/hash.js';
+import { forEachLimited, METADATA_CONCURRENCY, TRANSFER_CONCURRENCY } from '../../platform/pool.js';
 import { serializeSyncMessages, type SyncMessages } from '../../manifest/syncMessages.js';
 import { sameContent, type Entry, type FileEntry, type Manifest } from '../../manifest/types.js';
 import type { RemoteTransaction, StagedArchive } from '../RemoteFilesystem.js';
 import type { RemoteJournal, TreeChanges } from './journal.js';
-import type { PosixRemote } from './PosixRemote.js';
+import type { KnownDirs, PosixRemote } from './PosixRemote.js';
 import { describeIoError } from '../../errors/describeIoError.js';
 
 const join = posix.join;
@@ -24,6 +25,8 @@ export class PosixTransaction implements RemoteTransaction {
   /** Hashes known to be in objects/ (checked or uploaded by this transaction). */
   private readonly stored = new Set<string>();
   private journal: RemoteJournal | null = null;
+  /** Placed paths that replace an entry of the base snapshot (see PosixRemote.placeInTree). */
+  private replacing: ReadonlySet<string> = new Set();
 
   constructor(
     private readonly repo: PosixRemote,
@@ -58,52 +61,112 @@ export class PosixTransaction implements RemoteTransaction {
       await t.unlink(tmp).catch(() => undefined);
       throw new TransferError(`Uploading ${entry.path} to ${this.repo.location} failed: ${describeIoError(err)}`, { cause: err });
     }
-    const got = hash.digest();
-    if (got !== entry.hash || hash.size !== entry.filesize) {
+    try {
+      this.checkSent(entry, hash.digest(), hash.size);
+    } catch (err) {
       await t.unlink(tmp);
-      throw new TransferError(
-        `${entry.path} changed while it was being uploaded (expected ${entry.hash}, ${entry.filesize} bytes; sent ${got}, ${hash.size} bytes). Nothing was published; run "dsg sync" again.`,
-      );
+      throw err;
     }
-    const obj = this.repo.objectPath(entry.hash);
-    const dir = posix.dirname(obj);
-    if (!this.objectDirs.has(dir)) {
-      await t.mkdirp(dir);
-      this.objectDirs.add(dir);
-    }
-    await t.rename(tmp, obj);
+    await this.ensureObjectDirs([entry.hash]);
+    await t.rename(tmp, this.repo.objectPath(entry.hash));
     this.stored.add(entry.hash);
   }
 
-  /** Legacy repositories: keep the version being replaced or deleted retrievable. */
-  private async preserveOldVersion(old: Entry): Promise<void> {
-    if (old.type !== 'file') return;
+  async putContents(items: readonly { entry: FileEntry; data: Uint8Array }[], onBytes?: (n: number) => void): Promise<void> {
     const t = this.repo.transport;
-    const obj = this.repo.objectPath(old.hash);
-    if (await t.stat(obj)) return;
-    const inTree = join(this.repo.root, old.path);
-    if ((await t.stat(inTree))?.type !== 'file') return;
-    await this.putContent(old, t.createReadStream(inTree, old.filesize)).catch(() => undefined);
+    const fresh = new Map<string, Uint8Array>();
+    for (const { entry, data } of items) {
+      this.checkSent(entry, xxh3Hex(data), data.length);
+      if (!this.stored.has(entry.hash)) fresh.set(entry.hash, data);
+    }
+    if (fresh.size > 0) {
+      // A private folder: written as a batch, then each file renamed into objects/ (atomic),
+      // so objects/ never holds a partial file; whatever a crash leaves here, recovery removes.
+      const dir = join(this.repo.dsgDir, 'tmp', `${this.txId}-${randomBytes(6).toString('hex')}`);
+      const hashes = [...fresh.keys()];
+      try {
+        await t.mkdirp(dir);
+        await t.writeFiles(dir, hashes.map((h) => ({ name: h, data: fresh.get(h)! })));
+        await this.ensureObjectDirs(hashes);
+        await forEachLimited(hashes, METADATA_CONCURRENCY, (h) => t.rename(join(dir, h), this.repo.objectPath(h)));
+      } catch (err) {
+        await t.rmrf(dir).catch(() => undefined);
+        const first = items[0].entry.path;
+        throw new TransferError(`Uploading ${first}${items.length > 1 ? ` and ${items.length - 1} other file(s)` : ''} to ${this.repo.location} failed: ${describeIoError(err)}`, { cause: err });
+      }
+      await t.rmdirIfEmpty(dir);
+      for (const h of hashes) this.stored.add(h);
+    }
+    for (const { data } of items) onBytes?.(data.length);
+  }
+
+  /** What was sent must be what the manifest says (the file may have changed since the scan). */
+  private checkSent(entry: FileEntry, got: string, size: number): void {
+    if (got !== entry.hash || size !== entry.filesize) {
+      throw new TransferError(
+        `${entry.path} changed while it was being uploaded (expected ${entry.hash}, ${entry.filesize} bytes; sent ${got}, ${size} bytes). Nothing was published; run "dsg sync" again.`,
+      );
+    }
+  }
+
+  /** The objects/<xx>/ folders of these hashes exist (created once per transaction). */
+  private async ensureObjectDirs(hashes: Iterable<string>): Promise<void> {
+    const dirs = new Set<string>();
+    for (const h of hashes) {
+      const dir = posix.dirname(this.repo.objectPath(h));
+      if (!this.objectDirs.has(dir)) dirs.add(dir);
+    }
+    await forEachLimited([...dirs], METADATA_CONCURRENCY, async (dir) => {
+      await this.repo.transport.mkdirp(dir);
+      this.objectDirs.add(dir);
+    });
+  }
+
+  /**
+   * Legacy repositories (dsg 0.4.4 kept no objects): keep the versions being replaced or deleted
+   * retrievable, by storing the tree's copy of each one objects/ lacks. The checks go many at
+   * a time; the copies (rare, large) TRANSFER_CONCURRENCY at a time.
+   */
+  private async preserveOldVersions(olds: readonly FileEntry[]): Promise<void> {
+    const t = this.repo.transport;
+    const missing: FileEntry[] = [];
+    await forEachLimited(olds, METADATA_CONCURRENCY, async (old) => {
+      if (!(await this.hasContent(old))) missing.push(old);
+    });
+    await forEachLimited(missing, TRANSFER_CONCURRENCY, async (old) => {
+      const inTree = join(this.repo.root, old.path);
+      if ((await t.stat(inTree))?.type !== 'file') return;
+      await this.putContent(old, t.createReadStream(inTree, old.filesize)).catch(() => undefined);
+    });
   }
 
   async stageSnapshot(manifest: Manifest, syncMessages: SyncMessages, extraArchives: StagedArchive[] = []): Promise<void> {
     const t = this.repo.transport;
     const base = this.base?.entries ?? new Map<string, Entry>();
     const changes: TreeChanges = { delete: [], place: [] };
+    const replacing = new Set<string>();
+    const olds: FileEntry[] = [];
     for (const [path, old] of base) {
       const now = manifest.entries.get(path);
       if (now === undefined) changes.delete.push(path);
-      if (now === undefined || !sameContent(old, now)) await this.preserveOldVersion(old);
+      if ((now === undefined || !sameContent(old, now)) && old.type === 'file') olds.push(old);
     }
+    await this.preserveOldVersions(olds);
+    const placedFiles: FileEntry[] = [];
     for (const [path, e] of manifest.entries) {
       const old = base.get(path);
       if (old !== undefined && sameContent(old, e)) continue;
+      if (old !== undefined) replacing.add(path);
       if (e.type === 'file') {
-        if (!(await this.hasContent(e))) throw new TransferError(`The content of ${path} (hash ${e.hash}) was not uploaded; the sync cannot be published.`);
+        placedFiles.push(e);
         changes.place.push({ path, hash: e.hash });
       } else changes.place.push({ path, link: e.reference });
     }
+    await forEachLimited(placedFiles, METADATA_CONCURRENCY, async (e) => {
+      if (!(await this.hasContent(e))) throw new TransferError(`The content of ${e.path} (hash ${e.hash}) was not uploaded; the sync cannot be published.`);
+    });
     await this.checkTree(changes);
+    this.replacing = replacing;
     // Uploaded content must be on disk before anything can refer to it.
     await t.flush(this.repo.root);
     const meta = manifest.metadata;
@@ -134,7 +197,7 @@ export class PosixTransaction implements RemoteTransaction {
    */
   private async checkTree(changes: TreeChanges): Promise<void> {
     const deleting = new Set(changes.delete);
-    const known = new Set<string>();
+    const known: KnownDirs = new Map();
     for (const item of changes.place) {
       const why = await this.repo.treeAncestorProblem(item.path, deleting, known);
       if (why) {
@@ -166,7 +229,7 @@ export class PosixTransaction implements RemoteTransaction {
     }
     await t.rename(join(this.staging, 'last-sync.json'), join(this.repo.dsgDir, 'last-sync.json'));
     // The commit point is behind us: from here on a failure is reported, never rolled back.
-    await this.repo.finishPublished(this.staging, this.journal);
+    await this.repo.finishPublished(this.staging, this.journal, { replacing: this.replacing });
   }
 
   async rollback(): Promise<void> {

@@ -16,6 +16,7 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import type { Socket } from 'node:net';
 import type { Client as ClientType, ClientChannel, ConnectConfig, SFTPWrapper, AnyAuthMethod, ServerHostKeyAlgorithm } from 'ssh2';
 import { entriesFor, preferredHostKeyAlgorithms, verifyHostKey } from './knownHosts.js';
 import { SshError } from './SshError.js';
@@ -88,6 +89,32 @@ export interface ExecOutput {
   signal: string | null;
   stdout: string;
   stderr: string;
+}
+
+/**
+ * Hand the socket every packet ssh2 produces in one turn of the event loop as one write: ssh2
+ * writes each SSH packet on its own (a 254 KiB SFTP write is eight 32 KiB channel packets, and
+ * pipelined small requests are one packet each), and on loopback or a fast link the system
+ * call per packet, not the bytes, is what costs. Corked writes go out together in the check
+ * phase of the same turn (setImmediate), so nothing waits longer than the turn.
+ * Uses ssh2's socket (`_sock`, set by connect()); without one it changes nothing.
+ */
+function coalesceWrites(client: ClientType): void {
+  const sock = (client as unknown as { _sock?: Socket })._sock;
+  if (!sock || typeof sock.cork !== 'function') return;
+  const write = sock.write.bind(sock) as (...args: unknown[]) => boolean;
+  let corked = false;
+  (sock as unknown as { write: (...args: unknown[]) => boolean }).write = (...args: unknown[]) => {
+    if (!corked) {
+      corked = true;
+      sock.cork();
+      setImmediate(() => {
+        corked = false;
+        sock.uncork();
+      });
+    }
+    return write(...args);
+  };
 }
 
 export class SshConnection {
@@ -180,6 +207,7 @@ export class SshConnection {
         if (!this.closing) this.markLost('the server or the network closed it');
       });
       client.connect(config);
+      coalesceWrites(client);
     });
   }
 
@@ -270,8 +298,12 @@ export class SshConnection {
     old?.then((s) => s.end(), () => undefined);
   }
 
-  /** Run one command line (already quoted) and collect its output; stdin is closed at once. */
-  async exec(command: string): Promise<ExecOutput> {
+  /**
+   * Run one command line (already quoted) and collect its output. `stdin`: bytes fed to the
+   * command with the channel's flow control (constant memory), then EOF; without it stdin is
+   * closed at once. A failure of `stdin` itself ends the command and is what the call rejects with.
+   */
+  async exec(command: string, stdin?: Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Promise<ExecOutput> {
     const client = await this.open();
     await this.channels.acquire();
     try {
@@ -291,6 +323,8 @@ export class SshConnection {
           const errOut: Buffer[] = [];
           let code: number | null = null;
           let signal: string | null = null;
+          let closed = false;
+          let feedError: { err: unknown } | null = null;
           ch.on('data', (d: Buffer) => out.push(d));
           ch.stderr.on('data', (d: Buffer) => errOut.push(d));
           ch.on('exit', (c: number | null, s?: string) => {
@@ -298,14 +332,43 @@ export class SshConnection {
             signal = s ?? null;
           });
           ch.on('close', () => {
+            closed = true;
             this.pendingExecs.delete(reject);
+            if (feedError) {
+              reject(feedError.err);
+              return;
+            }
             if (code === null && signal === null && this.lost) {
               reject(this.lost);
               return;
             }
             resolve({ code: code ?? 1, signal, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(errOut).toString() });
           });
-          ch.end();
+          if (stdin === undefined) {
+            ch.end();
+            return;
+          }
+          const feed = async (): Promise<void> => {
+            for await (const chunk of stdin) {
+              if (closed) return; // the command ended early (it failed): its exit status tells
+              if (!ch.write(chunk)) {
+                await new Promise<void>((go) => {
+                  const done = (): void => {
+                    ch.off('drain', done);
+                    ch.off('close', done);
+                    go();
+                  };
+                  ch.on('drain', done);
+                  ch.on('close', done);
+                });
+              }
+            }
+            if (!closed) ch.end();
+          };
+          feed().catch((e: unknown) => {
+            feedError = { err: e };
+            ch.close();
+          });
         });
       });
     } finally {

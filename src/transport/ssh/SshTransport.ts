@@ -22,13 +22,20 @@
  *   two file systems, else EPERM so callers fall back to a copy); `symlink` is SFTP symlink
  *   (ssh2 swaps the arguments for OpenSSH, whose order is reversed); fsync is fsync@openssh.com.
  * - `flush` runs `sync -f <path>` (one syncfs for many files); `rmrf` runs `rm -rf -- <path>`.
+ * - `writeFiles` sends the batch as one ustar stream into `tar -x` on the server (no request per
+ *   file: ~3× fewer packets than open/write/close each). Should that tar fail for any reason (none
+ *   installed, options it lacks, a full disk), the batch is written again over SFTP, which
+ *   reports the precise cause; when SFTP succeeds where tar failed, this connection stops
+ *   trying tar.
  */
 import { posix as pathPosix } from 'node:path';
 import { Readable } from 'node:stream';
 import type { SFTPWrapper, Stats } from 'ssh2';
 import { chunkSizeFor } from '../../manifest/hash.js';
 import { FileReadError } from '../../errors/FileReadError.js';
-import type { DirEntry, ExecResult, RemoteStat, TailRead, Transport } from '../Transport.js';
+import { checkPlainName, type DirEntry, type ExecResult, type NamedData, type RemoteStat, type TailRead, type Transport } from '../Transport.js';
+import { forEachLimited } from '../../platform/pool.js';
+import { tarChunks } from './tar.js';
 import { PipelinedReader, pipelinedWrite, readAt, SFTP_CHUNK, SFTP_STATUS, statusOf } from './sftpIo.js';
 import { SshConnection, type SshConnectionOptions } from './SshConnection.js';
 import { resolveSshTarget, type SshTarget } from './sshConfig.js';
@@ -37,6 +44,9 @@ import { shellQuote } from './shellQuote.js';
 /** Appended to every refused read (same advice as the local transport). */
 const HOSTILE_ADVICE =
   'the repository may have been tampered with or damaged. Restore this file from a backup or ask whoever manages the repository ("dsg validate-snapshot --deep" lists what is affected)';
+
+/** Files written at once when a batch goes over SFTP (open, write, close each). */
+const FILES_IN_FLIGHT = 16;
 
 /** How long an SFTP open may take before we assume it blocks (a FIFO with no writer). */
 const DEFAULT_OPEN_TIMEOUT_MS = 10_000;
@@ -71,6 +81,8 @@ function ioError(message: string, code: string, path: string, cause?: unknown): 
 
 export interface SshTransportOptions extends SshConnectionOptions {
   openTimeoutMs?: number;
+  /** The tar program on the server for writeFiles (default `tar`; the tests name a missing one to exercise the SFTP fallback). */
+  tarProgram?: string;
 }
 
 export class SshTransport implements Transport {
@@ -79,6 +91,9 @@ export class SshTransport implements Transport {
   readonly target: SshTarget;
   private readonly conn: SshConnection;
   private readonly openTimeoutMs: number;
+  /** Set when tar on the server failed where SFTP then succeeded (see writeFiles). */
+  private tarUnusable = false;
+  private readonly tarProgram: string;
 
   constructor(opts: SshTransportOptions) {
     const t = opts.target;
@@ -87,6 +102,7 @@ export class SshTransport implements Transport {
     const host = t.host.includes(':') ? `[${t.host}]` : t.host;
     this.description = `ssh://${t.user}@${host}${t.port === 22 ? '' : `:${t.port}`}`;
     this.openTimeoutMs = opts.openTimeoutMs ?? DEFAULT_OPEN_TIMEOUT_MS;
+    this.tarProgram = opts.tarProgram ?? 'tar';
   }
 
 
@@ -376,6 +392,19 @@ export class SshTransport implements Transport {
     await this.writeAll(path, 'w', source, opts.durable !== false);
   }
 
+  async writeFiles(dir: string, files: readonly NamedData[]): Promise<void> {
+    for (const f of files) checkPlainName(f.name);
+    if (files.length === 0) return;
+    if (!this.tarUnusable) {
+      const argv = [this.tarProgram, '-x', '-m', '--no-same-owner', '--no-same-permissions', '-f', '-', '-C', dir];
+      const r = await this.conn.exec(shellQuote(argv), tarChunks(files));
+      if (r.code === 0) return;
+    }
+    // Files written by the failed tar are replaced: the names are the caller's private ones.
+    await forEachLimited(files, FILES_IN_FLIGHT, (f) => this.writeAll(pathPosix.join(dir, f.name), 'w', [f.data], false));
+    this.tarUnusable = true;
+  }
+
   async flush(path: string): Promise<void> {
     const r = await this.conn.exec(shellQuote(['sync', '-f', path]));
     if (r.code !== 0) throw ioError(`cannot flush the file system holding ${path} on ${this.description}: sync -f exited with ${r.code}: ${r.stderr.trim()}`, 'EIO', path);
@@ -541,7 +570,10 @@ class SftpReadStream extends Readable {
  * The SSH transport for a host alias as `ssh <alias>` resolves it through ~/.ssh/config
  * (`homeDir` defaults to the user's home; tests pass a sandbox). Connects on first use.
  */
-export function openSshTransport(hostAlias: string, opts: { keyPath?: string; homeDir?: string; agentSocket?: string | null; openTimeoutMs?: number } = {}): SshTransport {
+export function openSshTransport(
+  hostAlias: string,
+  opts: { keyPath?: string; homeDir?: string; agentSocket?: string | null; openTimeoutMs?: number; tarProgram?: string } = {},
+): SshTransport {
   const target = resolveSshTarget(hostAlias, { homeDir: opts.homeDir });
-  return new SshTransport({ target, keyPath: opts.keyPath, agentSocket: opts.agentSocket, openTimeoutMs: opts.openTimeoutMs });
+  return new SshTransport({ target, keyPath: opts.keyPath, agentSocket: opts.agentSocket, openTimeoutMs: opts.openTimeoutMs, tarProgram: opts.tarProgram });
 }
