@@ -28,7 +28,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
-  chmodSync, closeSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statfsSync,
+  chmodSync, closeSync, cpSync, existsSync, fdatasyncSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statfsSync,
   statSync, writeFileSync, writeSync,
 } from 'node:fs';
 import { cpus, loadavg, totalmem, release } from 'node:os';
@@ -217,6 +217,26 @@ function setAside(dir, base) {
   renameSync(dir, join(trash, String(++asideCount)));
 }
 
+/**
+ * The work disk's durable write speed (512 MiB of random bytes, write + fdatasync, median of 3):
+ * the ceiling for every tool that writes a big file there (rows 4, 6 and 7), whatever its CPU.
+ */
+function diskWriteLine(dir) {
+  const file = join(dir, 'disk-probe.bin');
+  const speeds = [];
+  for (let i = 0; i < 3; i++) {
+    settle();
+    const t0 = performance.now();
+    const fd = openSync(file, 'w');
+    for (let k = 0; k < 8; k++) writeSync(fd, POOL);
+    fdatasyncSync(fd);
+    closeSync(fd);
+    speeds.push((8 * POOL.length) / ((performance.now() - t0) / 1000) / 1e6);
+    rmSync(file);
+  }
+  return `Disk: durable writes into the work dir (512 MiB, write + fdatasync, median of 3): ${median(speeds).toFixed(0)} MB/s — a ceiling for every tool writing a big file there (rows 4, 6, 7)`;
+}
+
 /** Flush dirty pages before a timed run so one run's write-back does not land in the next. */
 function settle() {
   spawnSync('sync', [], { timeout: TIMEOUT_MS });
@@ -302,6 +322,7 @@ function writeResults() {
   L.push(`- Date: ${state.started.toISOString()} (finished ${state.finished ? now.toISOString() : '—'}; whole run ${state.totalS == null ? '—' : `${fmtS(state.totalS)} s`})`);
   L.push(`- Mode: **${MODE}** (${opts.runs} timed run${opts.runs > 1 ? 's' : ''} per command after 1 warm-up; median reported; per-command timeout ${opts.timeout} s, ${opts.setupTimeout} s for the one-off init of the status tree)${opts.only ? `; **only measurements ${[...opts.only].sort().join(', ')}** (\`--only\`)` : ''}${opts.big ? '' : '; `--no-big`: rows 4, 6 and 7 skipped'}`);
   L.push(`- Machine: ${cpus()[0]?.model ?? 'unknown CPU'}; nproc ${env.nproc}; ${fmtBytes(totalmem())} RAM; Linux ${release()}; file system of the work dir: ${env.fstype}`);
+  if (env.diskLine) L.push(`- ${env.diskLine}`);
   L.push(`- Load average (1/5/15 min) at start: ${env.loadStart}; at end: ${env.loadEnd ?? '—'}. Other processes on the machine (e.g. test runs) add noise; the per-measurement load is in the notes column.`);
   L.push(`- node ${process.version}; dsg ${env.dsgVersion} (git ${env.gitRev}; ${env.dsgBuild}); ${env.gitVersion}; ${env.rsyncVersion}; ${env.xxhsumVersion}`);
   if (env.zfsLine) L.push(`- ${env.zfsLine}`);
@@ -1080,6 +1101,8 @@ async function main() {
   env.loadStart = loadavg().map((x) => x.toFixed(2)).join(' ');
   env.fstype = firstLine('findmnt', ['-n', '-o', 'FSTYPE', '-T', state.runDir]);
   if (env.fstype === 'n/a') env.fstype = firstLine('stat', ['-f', '-c', '%T', state.runDir]);
+  env.diskLine = diskWriteLine(state.runDir);
+  log(env.diskLine);
   env.dsgVersion = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version;
   env.gitRev = (() => {
     const rev = firstLine('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD']);
@@ -1116,7 +1139,10 @@ async function main() {
   const syncBig = wanted(6) && opts.big ? 2 * (opts.runs + 3) * SIZES.bigBytes : 0;
   const need = 3 * ((wanted(1) || wanted(2) ? SIZES.statusFiles * 6000 : 0) + (wanted(3) ? SIZES.initFiles * 6000 : 0)
     + (wanted(4) && opts.big ? SIZES.bigBytes : 0) + (wanted(5) ? SIZES.syncFiles * 6000 * (opts.runs + 2) : 0)
-    + (wanted(7) && opts.big ? SIZES.bigBytes : 0) + (wanted(8) ? SIZES.sshFiles * 6000 : 0)) + syncBig;
+    + (wanted(7) && opts.big ? SIZES.bigBytes : 0) + (wanted(8) ? SIZES.sshFiles * 6000 : 0)) + syncBig
+    // Outputs moved aside (setAside) stay until their measurement ends: 2 sides of row 4, 4 of row 7.
+    + (opts.runs + 1) * ((wanted(4) && opts.big ? 2 : 0) + (wanted(7) && opts.big ? 4 : 0)) * SIZES.bigBytes
+    + (opts.runs + 1) * ((wanted(3) ? 2 * SIZES.initFiles : 0) + (wanted(8) ? 4 * SIZES.sshFiles : 0)) * 6000;
   const fsInfo = statfsSync(state.runDir);
   const free = fsInfo.bavail * fsInfo.bsize;
   if (free < need) {
