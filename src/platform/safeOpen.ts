@@ -105,25 +105,54 @@ function moreThanExpected(path: string, expected: number, advice: Advice): FileR
   return new FileReadError('FILE_TOO_LARGE', path, `${path} holds more than the ${expected} bytes expected; ${advice}.`);
 }
 
+/**
+ * The read loop shared by readRegularFile and its synchronous twin: the stated size + 1 in the
+ * first read (one read for an unchanged file, growth detected), then up to 1 MiB at a time,
+ * FILE_TOO_LARGE as soon as more than `maxBytes` arrived.
+ */
+class BoundedRead {
+  private readonly chunks: Buffer[] = [];
+  private total = 0;
+
+  constructor(
+    private readonly size: number,
+    private readonly maxBytes: number,
+    private readonly path: string,
+    private readonly advice: Advice,
+  ) {
+    if (size > maxBytes) throw tooLarge(path, maxBytes, advice);
+  }
+
+  /** The buffer for the next read. */
+  buffer(): Buffer {
+    return Buffer.allocUnsafe(this.total === 0 ? this.size + 1 : Math.min(this.maxBytes + 1 - this.total, 1 << 20));
+  }
+
+  /** Record a read of `n` bytes into `buf`; false at the end of the file. */
+  got(buf: Buffer, n: number): boolean {
+    if (n === 0) return false;
+    this.chunks.push(buf.subarray(0, n));
+    this.total += n;
+    if (this.total > this.maxBytes) throw tooLarge(this.path, this.maxBytes, this.advice);
+    return true;
+  }
+
+  content(): Buffer {
+    return this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.total);
+  }
+}
+
 /** The whole content of a regular file of at most `maxBytes` bytes; null when it does not exist. */
 export async function readRegularFile(path: string, maxBytes: number, advice: Advice): Promise<Buffer | null> {
   const opened = await openRegularFile(path, advice);
   if (opened === null) return null;
   const { fh, size } = opened;
   try {
-    if (size > maxBytes) throw tooLarge(path, maxBytes, advice);
-    const chunks: Buffer[] = [];
-    let total = 0;
-    // The stated size + 1 in the first read: one read for an unchanged file, growth detected.
-    for (let want = size + 1; ; want = Math.min(maxBytes + 1 - total, 1 << 20)) {
-      const buf = Buffer.allocUnsafe(want);
-      const { bytesRead } = await fh.read(buf, 0, want, null);
-      if (bytesRead === 0) break;
-      chunks.push(buf.subarray(0, bytesRead));
-      total += bytesRead;
-      if (total > maxBytes) throw tooLarge(path, maxBytes, advice);
+    const r = new BoundedRead(size, maxBytes, path, advice);
+    for (;;) {
+      const buf = r.buffer();
+      if (!r.got(buf, (await fh.read(buf, 0, buf.length, null)).bytesRead)) return r.content();
     }
-    return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total);
   } finally {
     await fh.close();
   }
@@ -139,18 +168,11 @@ export function readRegularFileSync(path: string, maxBytes: number, advice: Advi
   if (opened === null) return null;
   const { fd, size } = opened;
   try {
-    if (size > maxBytes) throw tooLarge(path, maxBytes, advice);
-    const chunks: Buffer[] = [];
-    let total = 0;
-    for (let want = size + 1; ; want = Math.min(maxBytes + 1 - total, 1 << 20)) {
-      const buf = Buffer.allocUnsafe(want);
-      const n = readSync(fd, buf, 0, want, null);
-      if (n === 0) break;
-      chunks.push(buf.subarray(0, n));
-      total += n;
-      if (total > maxBytes) throw tooLarge(path, maxBytes, advice);
+    const r = new BoundedRead(size, maxBytes, path, advice);
+    for (;;) {
+      const buf = r.buffer();
+      if (!r.got(buf, readSync(fd, buf, 0, buf.length, null))) return r.content();
     }
-    return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total);
   } finally {
     closeSync(fd);
   }
