@@ -102,7 +102,6 @@ function newTxId(): string {
   return `${new Date().toISOString().replace(/[-:.]/g, '').replace('Z', 'Z')}-${randomBytes(4).toString('hex')}`;
 }
 
-/** Unique file entries by hash: one transfer serves every path with the same content. */
 /** Files up to this size are uploaded in batches (see upload). */
 const BATCH_FILE_MAX = 256 << 10;
 /** A batch holds at most this many files and bytes: few requests, bounded memory. */
@@ -128,6 +127,7 @@ function uploadBatches(files: FileEntry[]): FileEntry[][] {
   return batches;
 }
 
+/** Unique file entries by hash: one transfer serves every path with the same content. */
 function uniqueByHash(entries: Entry[]): FileEntry[] {
   const seen = new Map<string, FileEntry>();
   for (const e of entries) if (e.type === 'file' && !seen.has(e.hash)) seen.set(e.hash, e);

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { CLI, put, Sandbox } from '../helpers/cli.js';
+import { isStopped } from '../helpers/processes.js';
 import { xxh3Hex } from '../../src/manifest/hash.js';
 
 const LIMIT_MS = 30_000;
@@ -264,14 +265,7 @@ describe('a local file swapped after the scan is not uploaded', () => {
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-    const stopped = () => {
-      try {
-        return readFileSync(`/proc/${child.pid}/stat`, 'utf8').replace(/^.*\) /s, '').startsWith('T');
-      } catch {
-        return false;
-      }
-    };
-    while (!stopped()) {
+    while (!isStopped(child.pid!)) {
       assert.ok(Date.now() - t0 < LIMIT_MS, `sync never reached plan-made: ${stderr}`);
       if (child.exitCode !== null) assert.fail(`sync exited before plan-made: ${stdout}${stderr}`);
       await new Promise((r) => setTimeout(r, 20));

@@ -10,10 +10,10 @@ export async function until(what: string, cond: () => boolean, ms = 20000): Prom
   }
 }
 
-/** True while the process is stopped (SIGSTOP), from /proc/<pid>/stat. */
+/** True while the process is stopped (SIGSTOP), from /proc/<pid>/stat (the state follows the last ")": the name may hold one). */
 export function isStopped(pid: number): boolean {
   try {
-    return / T /.test(readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^\d+ \(.*?\)/, ''));
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').startsWith('T');
   } catch {
     return false;
   }
