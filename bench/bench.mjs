@@ -65,7 +65,7 @@ function parseArgs(argv) {
     else if (a === '--out') o.out = resolve(val());
     else if (a === '--only') {
       const list = val().split(',').map((x) => x.trim()).filter(Boolean);
-      if (!list.length || list.some((x) => !/^[1-8]$/.test(x))) usage('--only takes measurement numbers 1–8 separated by commas, e.g. --only 5,6');
+      if (!list.length || list.some((x) => !/^([1-9]|1[01])$/.test(x))) usage('--only takes measurement numbers 1–11 separated by commas, e.g. --only 5,6');
       o.only = new Set(list.map(Number));
     }
     else if (a === '-h' || a === '--help') usage();
@@ -85,7 +85,7 @@ function usage(err) {
     '  --timeout S per-command limit in seconds (default 1200); a command past it is killed and recorded\n' +
     '  --setup-timeout S  limit for the one-off dsg init of the status tree (default 3 × --timeout)\n' +
     '  --no-big    skip the single-big-file measurements (4, 6 and 7)\n' +
-    '  --only L    run only these measurements, e.g. --only 5,6 (1 and 2 share one tree and run together)\n' +
+    '  --only L    run only these measurements, e.g. --only 5,6 (1, 2 and 9 share one tree and run together)\n' +
     '  --keep      keep the generated trees\n' +
     '  --workdir D where to generate trees (default bench/work/)\n' +
     '  --out F     results file (default bench/RESULTS.md)\n';
@@ -100,8 +100,11 @@ function usage(err) {
 const opts = parseArgs(process.argv.slice(2));
 const MODE = opts.quick ? 'quick' : 'full';
 const SIZES = opts.quick
-  ? { statusFiles: 10_000, statusDirs: 100, initFiles: 2_000, initDirs: 20, bigBytes: 100 * 2 ** 20, syncFiles: 400, syncDirs: 4, syncChanged: 200, sshFiles: 2_000, sshDirs: 20 }
-  : { statusFiles: 100_000, statusDirs: 1_000, initFiles: 20_000, initDirs: 200, bigBytes: 2 ** 30, syncFiles: 2_000, syncDirs: 20, syncChanged: 1_000, sshFiles: 10_000, sshDirs: 100 };
+  ? { statusFiles: 10_000, statusDirs: 100, initFiles: 2_000, initDirs: 20, bigBytes: 100 * 2 ** 20, syncFiles: 400, syncDirs: 4, syncChanged: 200, sshFiles: 2_000, sshDirs: 20, scaleFiles: 100_000, scaleDirs: 1_000 }
+  : { statusFiles: 100_000, statusDirs: 1_000, initFiles: 20_000, initDirs: 200, bigBytes: 2 ** 30, syncFiles: 2_000, syncDirs: 20, syncChanged: 1_000, sshFiles: 10_000, sshDirs: 100, scaleFiles: 1_000_000, scaleDirs: 10_000 };
+/** Issue 10's memory targets: status and sync ≤ 80 MB + 1 KB per file; a 1 GiB sync < 200 MB (decimal MB/KB, the stricter reading). */
+const rssTargetKB = (files) => (80e6 + 1e3 * files) / 1024;
+const BIG_SYNC_RSS_TARGET_KB = 200e6 / 1024;
 /** Sizes of the small files of measurements 5 and 8 (in 5 written at setup and rewritten before every run). */
 const SYNC_MIN_SIZE = 1024;
 const SYNC_MAX_SIZE = 4096;
@@ -313,6 +316,8 @@ const state = {
   rows: [],         // measurement rows (see runPair)
   setup: [],        // { what, s, rssKB, note }
   problems: [],     // free text (markdown)
+  ref: {},          // figures other tables refer to: init of the status tree ({ s, rssKB, files })
+  scale: null,      // measurement 11: { files, init: { s, rssKB } | null, initFailure, status: row, sync: row }
   finished: false,
   totalS: null,
 };
@@ -337,7 +342,8 @@ function writeResults() {
   L.push('');
   L.push('## Results', '');
   const sorted = [...state.rows].sort((a, b) => String(a.id).localeCompare(String(b.id)));
-  const rows = sorted.filter((r) => r.table !== 'backends' && r.table !== 'ssh');
+  const rows = sorted.filter((r) => r.table === 'tools' || r.table === undefined);
+  const memRows = sorted.filter((r) => r.table === 'memory');
   const sshRows = sorted.filter((r) => r.table === 'ssh');
   const backendRows = sorted.filter((r) => r.table === 'backends');
   // In a backends row, the `dsg` side is the ZFS repository and the `other` side the POSIX one.
@@ -383,8 +389,16 @@ function writeResults() {
     }
     L.push('');
   }
+  renderMemoryAndScale(L, sorted, memRows);
   const f = (x) => `${x.warm == null ? '—' : fmtS(x.warm)} → ${x.runs.length ? x.runs.map(fmtS).join(', ') : '—'}`;
   L.push('### Every timed run (s)', '');
+  const solo = sorted.filter((r) => r.table === 'memory' || r.table === 'scale');
+  if (solo.length) {
+    L.push('| # | dsg: warm-up → runs |');
+    L.push('|---|---|');
+    for (const r of solo) L.push(`| ${r.id} | ${f(r.dsg)} |`);
+    L.push('');
+  }
   if (rows.length || !(backendRows.length || sshRows.length)) {
     L.push('| # | dsg: warm-up → runs | other: warm-up → runs |');
     L.push('|---|---|---|');
@@ -411,7 +425,7 @@ function writeResults() {
   L.push('## Method', '');
   L.push('1. **status, nothing changed**: `dsg status` in a project after `dsg init` and one warm `dsg status`, vs `git status` on the same files (a git repository with everything committed; its `.git` lies outside the project folder, `GIT_DIR`/`GIT_WORK_TREE`, so neither tool walks the other\'s metadata; `.dsg/` and `.dsgconfig.yml` are in git\'s exclude file).');
   L.push('2. **full re-hash**: `dsg status` after deleting the working-copy index `.dsg/index` (and any older `.dsg/stat-cache.json`) before every run (also before the warm-up), vs `find . -type f -path \'*/input/*\' -print0 | xargs -0 xxhsum -H3 > /dev/null` (XXH3-64, the hash dsg uses; one xxhsum process at a time, as xargs runs it).');
-  L.push('3. **init of many small files**: `dsg init` into an empty local repository (`type: xfs` on the same disk; the project\'s `.dsg/` removed and the repository folder moved aside before every run), vs `rsync -a project/ dest/` into a folder that does not exist yet.');
+  L.push('3. **init of many small files**: `dsg init` into an empty local repository (`type: xfs` on the same disk; the project\'s `.dsg/` removed and the repository folder moved aside before every run), vs `rsync -a project/ dest/` into a folder that does not exist yet followed by `sync -f dest` (so both copies are durable when the command ends, as issue 10 asks).');
   L.push('4. **init of one big file**: as 3, with a single file; throughput = file size / median time (MB = 10^6 B).');
   L.push(`5. **sync of many changed small files, ZFS vs POSIX repository**: two projects of ${fmtInt(SIZES.syncFiles)} small files (1–4 KiB), each already in its repository (\`dsg init\`, untimed, in the setup table): one with \`repository: {type: zfs, host: localhost, pool: …, mountpoint: …}\` (dsg creates the dataset \`<pool>/<name>\`), one with \`{type: xfs, host: localhost, …}\` on the work disk. Before every run (untimed) ${fmtInt(SIZES.syncChanged)} of the files (every second one) get new random content and a new size; the timed command is \`dsg sync -m …\`, checked to report \`Snapshot sN created: ${SIZES.syncChanged} uploaded\`. The two repositories alternate run by run. Afterwards \`dsg status --json\` must report every file unchanged.`);
   L.push('6. **sync of one changed big file, ZFS vs POSIX repository**: as 5, with a project holding one file already in its repository; before every run (untimed) the file is rewritten with fresh random bytes (so every run uploads a new content of the full size); throughput = file size / median time.');
@@ -422,9 +436,13 @@ function writeResults() {
   L.push('');
   L.push('On ZFS, dsg keeps the POSIX repository layout on the dataset and each sync also takes one `zfs snapshot <pool>/<name>@sN` after its commit, so rows 5–6 include that call. ZFS here is **zfs-fuse** (a FUSE implementation, single user-space daemon, file-backed throwaway pool on the work disk, created by `bench/run.sh` via `scripts/zfs-pool.sh`): its absolute numbers and the ZFS/POSIX ratio say little about kernel OpenZFS; they show what this build costs on this machine. Every old version stays in the repository (in `objects/`, and on ZFS in the @sN snapshots), so rows 5–6 grow both repositories by one version per run. Without a pool (not root, zfs-fuse missing) the ZFS column says \`not run\` with the reason and the POSIX column is still measured.');
   L.push('');
-  L.push('Order of the run: 3, 4, 5, 6, 7, 8, then the status tree (its one-off `dsg init` is the longest step). If that init fails or passes its limit, rows 1–2 say so and rows 1b–2b repeat the status measurements on a fallback tree the size of the init tree.');
+  L.push('Order of the run: 3, 4, 5, 6, 7, 8, 10, then the status tree (rows 1, 2, 9; its one-off `dsg init` is a long step), then the scale tree (row 11, the longest). If the status tree\'s init fails or passes its limit, rows 1–2 say so and rows 1b–2b repeat the status measurements on a fallback tree the size of the init tree.');
   L.push('');
-  L.push('Outputs of earlier runs (repositories, rsync/scp destinations) are moved aside, not deleted, between runs and removed when the measurement ends: this disk (ext4 with online discard) slows file creation for seconds after a large delete, which would land in whichever tool runs next. All commands run with a warm page cache (the tree was just written or read by the warm-up); `sync` is run (untimed) before every timed command so earlier write-back does not land in it. dsg and the other tool alternate run by run, so drifting machine load hits both. Wall time is measured around the process with `process.hrtime`; peak RSS comes from `/usr/bin/time -f \'%e %M\'`. dsg makes uploaded data durable before it commits a snapshot (fsync/syncfs; over SSH on the server) while `rsync -a` and `scp` do not, so rows 3–4 and 7–8 include that difference.');
+  L.push('Outputs of earlier runs (repositories, rsync/scp destinations) are moved aside, not deleted, between runs and removed when the measurement ends: this disk (ext4 with online discard) slows file creation for seconds after a large delete, which would land in whichever tool runs next. All commands run with a warm page cache (the tree was just written or read by the warm-up); `sync` is run (untimed) before every timed command so earlier write-back does not land in it. dsg and the other tool alternate run by run, so drifting machine load hits both. Wall time is measured around the process with `process.hrtime`; peak RSS comes from `/usr/bin/time -f \'%e %M\'`. dsg makes uploaded data durable before it commits a snapshot (fsync/syncfs; over SSH on the server); in rows 3–4 rsync is followed by `sync -f`, while rows 7–8 compare with plain `rsync -a` and `scp`, which do not flush.');
+  L.push('');
+  L.push(`9. **one-file sync in the status tree**: after rows 1–2, \`dsg sync -m …\` after one file got new random bytes (untimed, before every run); checked to report \`1 uploaded\`. Its peak RSS is compared with issue 10's target for status and sync: 80 MB + 1 KB per file (decimal units, the stricter reading).`);
+  L.push(`10. **sync of one changed big file in a project of many small ones**: a project of ${fmtInt(SIZES.initFiles)} small files and one ${fmtBytes(SIZES.bigBytes)} file, already in a local POSIX repository; before every run (untimed) the big file gets fresh random bytes; target peak RSS < 200 MB.`);
+  L.push(`11. **scale**: the steps of the status tree on ${fmtInt(SIZES.scaleFiles)} files in ${fmtInt(SIZES.scaleDirs)} folders (same generator): \`dsg init\` once, then \`dsg status\` (nothing changed) and the one-file \`dsg sync\` of row 9, compared with the ${fmtInt(SIZES.statusFiles)}-file figures of this run (the status tree's init in the setup table, rows 1 and 9). Target: time and peak RSS ≤ 11× those.`);
   L.push('');
   L.push('## Problems seen', '');
   if (state.problems.length) for (const p of state.problems) L.push(`- ${p}`);
@@ -432,6 +450,44 @@ function writeResults() {
   L.push('');
   mkdirSync(dirname(opts.out), { recursive: true });
   writeFileSync(opts.out, scrub(L.join('\n')));
+}
+
+/** Issue 10's memory targets (rows 1, 9, 10, 11) and the 1,000,000-file scale table (row 11). */
+function renderMemoryAndScale(L, sorted, memRows) {
+  const byId = (id) => sorted.find((r) => r.id === id);
+  const row1 = byId('1');
+  const mem = [];
+  const met = (x, limitKB) => (x.rssKB == null ? 'n/a' : x.rssKB <= limitKB ? 'yes' : '**no**');
+  if (row1 && row1.dsg.median != null) mem.push({ id: '1', title: row1.title, x: row1.dsg, limitKB: rssTargetKB(SIZES.statusFiles), notes: 'row 1 above' });
+  for (const r of memRows) mem.push({ id: r.id, title: r.title, x: r.dsg, limitKB: r.id.startsWith('10') ? BIG_SYNC_RSS_TARGET_KB : rssTargetKB(SIZES.statusFiles), notes: r.notes.join('; ') });
+  const sc = state.scale;
+  for (const r of [sc?.status, sc?.sync]) if (r) mem.push({ id: r.id, title: r.title, x: r.dsg, limitKB: rssTargetKB(sc.files), notes: 'row 11 below' });
+  if (mem.length) {
+    L.push('### Memory: peak RSS against issue 10\'s targets', '');
+    L.push('Targets: status and sync ≤ 80 MB + 1 KB per file (decimal units); sync of one 1 GiB file < 200 MB.', '');
+    L.push('| # | Measurement | dsg (s) | dsg peak RSS (MiB) | Target (MiB) | Met | Notes |');
+    L.push('|---|---|---:|---:|---:|---|---|');
+    for (const m of mem) L.push(`| ${m.id} | ${m.title} | ${m.x.median != null ? fmtS(m.x.median) : `**${m.x.failure ?? 'failed'}**`} | ${fmtMiB(m.x.rssKB)} | ≤ ${fmtMiB(m.limitKB)} | ${met(m.x, m.limitKB)} | ${m.notes} |`);
+    L.push('');
+  }
+  if (!sc) return;
+  const small = { init: state.ref.init ?? null, status: row1?.dsg ?? null, sync: byId('9')?.dsg ?? null };
+  const big = { init: sc.init, status: sc.status?.dsg ?? null, sync: sc.sync?.dsg ?? null };
+  const secs = (x) => (x == null ? null : x.s ?? x.median ?? null);
+  const cell = (x) => (secs(x) == null ? 'n/a' : `${fmtS(secs(x))} s, ${fmtMiB(x.rssKB)} MiB`);
+  const ratio = (a, b) => (a == null || b == null || !(b > 0) ? null : a / b);
+  L.push(`### Scale: ${fmtInt(sc.files)} files vs ${fmtInt(SIZES.statusFiles)} (same run)`, '');
+  L.push(`Target (issue 10): time and memory grow linearly, ≤ ${sc.files / SIZES.statusFiles + 1}× the ${fmtInt(SIZES.statusFiles)}-file figures.${sc.initFailure ? ` The ${fmtInt(sc.files)}-file init failed: ${sc.initFailure} (see Problems).` : ''}`, '');
+  L.push(`| Step | ${fmtInt(SIZES.statusFiles)} files | ${fmtInt(sc.files)} files | Time ratio | RSS ratio | Met |`);
+  L.push('|---|---:|---:|---:|---:|---|');
+  const limit = sc.files / SIZES.statusFiles + 1;
+  for (const [name, a, b] of [['init', small.init, big.init], ['status, nothing changed', small.status, big.status], ['sync of one changed file', small.sync, big.sync]]) {
+    const rt = ratio(secs(b), secs(a));
+    const rm = ratio(b?.rssKB, a?.rssKB);
+    const ok = rt == null || rm == null ? 'n/a' : rt <= limit && rm <= limit ? 'yes' : '**no**';
+    L.push(`| ${name} | ${cell(a)} | ${cell(b)} | ${rt == null ? 'n/a' : `${rt.toFixed(1)}×`} | ${rm == null ? 'n/a' : `${rm.toFixed(1)}×`} | ${ok} |`);
+  }
+  L.push('');
 }
 
 // ---------------------------------------------------------------- running a comparison
@@ -605,9 +661,10 @@ async function statusMeasurements(cfgHome, nFiles, nDirs, suffix = '', why = nul
   const id1 = `1${suffix}`;
   const id2 = `2${suffix}`;
   try {
-    await setupStep(`dsg init, ${fmtInt(N)} files (status tree${why ? ', fallback' : ''})`, process.execPath, dsgArgs('init'),
+    const init = await setupStep(`dsg init, ${fmtInt(N)} files (status tree${why ? ', fallback' : ''})`, process.execPath, dsgArgs('init'),
       { cwd: project, env: dsgEnv, timeoutMs: opts.setupTimeout * 1000 },
       `${fmtBytes(tree.bytes)}; for information (limit ${opts.setupTimeout} s)`);
+    state.ref.init = { s: init.wall, rssKB: init.rssKB, files: N };
   } catch (e) {
     skipped(id1, title1, 'git status', e.message);
     skipped(id2, title2, 'xxhsum -H3', e.message);
@@ -650,10 +707,106 @@ async function statusMeasurements(cfgHome, nFiles, nDirs, suffix = '', why = nul
   if (row2.dsg.median) row2.notes.push(`dsg ${(tree.bytes / row2.dsg.median / 1e6).toFixed(0)} MB/s, ${fmtInt(Math.round(N / row2.dsg.median))} files/s`);
   if (row2.other.median) row2.notes.push(`xxhsum ${(tree.bytes / row2.other.median / 1e6).toFixed(0)} MB/s`);
   await verifyStatusCounts(project, dsgEnv, N, id2);
+  if (wanted(9)) {
+    await runGroup(`9${suffix}`, `sync of one changed file in a project of ${fmtInt(N)} files${fb}`,
+      [oneFileSyncSide(project, dsgEnv, firstFile(project, N, nDirs), `9${suffix}`)], ['the file gets new random bytes (100 B–3 KiB) before each run'], 'memory');
+    await verifyStatusCounts(project, dsgEnv, N, `9${suffix}`);
+  }
   writeResults();
   log('removing the status tree');
   rmSync(base, { recursive: true, force: true });
   return true;
+}
+
+/** The first file genSmallTree writes (d0…0/input/f0…0.bin): the one the one-file syncs change. */
+function firstFile(root, nFiles, nDirs) {
+  return join(root, `d${'0'.repeat(String(nDirs - 1).length)}`, 'input', `f${'0'.repeat(String(nFiles - 1).length)}.bin`);
+}
+
+/** `dsg sync` after `file` got new random content (before every run, untimed); exactly one upload expected. */
+function oneFileSyncSide(project, dsgEnv, file, id) {
+  let k = 0;
+  return {
+    label: 'dsg sync', cmd: process.execPath, args: dsgArgs('sync', '-m', `bench ${id}`), cwd: project, env: dsgEnv,
+    before: () => writeFileSync(file, randomBytes(100 + ((k++ * 977) % 3000))),
+    check: (r) => (/Snapshot s\d+ created: 1 uploaded/.test(r.stdout) ? null : `expected "Snapshot sN created: 1 uploaded", got: ${tail(r.stdout, 300)}`),
+  };
+}
+
+/**
+ * Measurement 10: the memory of a sync that uploads one changed big file in a project of many
+ * small ones (issue 10: peak RSS < 200 MB). The file gets fresh random bytes before every run.
+ */
+async function bigInManyMeasurement(cfgHome) {
+  const base = join(state.runDir, 'big-in-many');
+  const project = join(base, 'project');
+  const repos = join(base, 'repos');
+  mkdirSync(repos, { recursive: true });
+  const t0 = performance.now();
+  log(`generating ${fmtInt(SIZES.initFiles)} small files and one of ${fmtBytes(SIZES.bigBytes)}`);
+  const tree = genSmallTree(project, SIZES.initFiles, SIZES.initDirs, 5);
+  const big = join(project, 'big', 'input', 'big.bin');
+  genBigFile(big, SIZES.bigBytes);
+  state.trees.push({ name: 'project of measurement 10', files: tree.files + 1, dirs: tree.dirs + 1, bytes: tree.bytes + SIZES.bigBytes, genS: (performance.now() - t0) / 1000 });
+  writeProjectConfig(project, repos);
+  const dsgEnv = { ...process.env, DSG_CONFIG_HOME: cfgHome };
+  const title = `sync of one changed ${fmtBytes(SIZES.bigBytes)} file in a project of ${fmtInt(SIZES.initFiles + 1)} files`;
+  try {
+    await setupStep(`dsg init, ${fmtInt(SIZES.initFiles + 1)} files (measurement 10)`, process.execPath, dsgArgs('init'), { cwd: project, env: dsgEnv, timeoutMs: opts.setupTimeout * 1000 }, 'for information');
+  } catch (e) {
+    state.rows.push({ id: '10', title, notes: [`not measured: ${e.message}`], table: 'memory', sides: [], dsg: { label: 'dsg sync', warm: null, runs: [], median: null, rssKB: null, failure: 'not run' } });
+    rmSync(base, { recursive: true, force: true });
+    return;
+  }
+  await runGroup('10', title, [{
+    label: 'dsg sync', cmd: process.execPath, args: dsgArgs('sync', '-m', 'bench 10'), cwd: project, env: dsgEnv,
+    before: () => genBigFile(big, SIZES.bigBytes),
+    check: (r) => (/Snapshot s\d+ created: 1 uploaded/.test(r.stdout) ? null : `expected "Snapshot sN created: 1 uploaded", got: ${tail(r.stdout, 300)}`),
+  }], ['the big file gets fresh random bytes before each run'], 'memory');
+  writeResults();
+  log('removing the tree of measurement 10');
+  rmSync(base, { recursive: true, force: true });
+}
+
+/**
+ * Measurement 11: the status tree's three steps at ten times its size (issue 10: time and memory
+ * grow linearly, ≤ 11× the 100,000-file figures of this run). Generated once; init once (it is
+ * the setup of the rest), then status (nothing changed) and one-file sync like rows 1 and 9.
+ */
+async function scaleMeasurement(cfgHome) {
+  const N = SIZES.scaleFiles;
+  const base = join(state.runDir, 'scale');
+  const project = join(base, 'project');
+  const repos = join(base, 'repos');
+  mkdirSync(repos, { recursive: true });
+  log(`generating ${fmtInt(N)} files in ${fmtInt(SIZES.scaleDirs)} folders`);
+  const t0 = performance.now();
+  const tree = genSmallTree(project, N, SIZES.scaleDirs, 11);
+  state.trees.push({ name: 'scale tree (measurement 11)', ...tree, genS: (performance.now() - t0) / 1000 });
+  writeProjectConfig(project, repos);
+  const dsgEnv = { ...process.env, DSG_CONFIG_HOME: cfgHome };
+  const sc = { files: N, init: null, initFailure: null, status: null, sync: null };
+  state.scale = sc;
+  const limit = 10 * opts.setupTimeout;
+  log(`measurement 11: dsg init of ${fmtInt(N)} files (limit ${limit} s)`);
+  settle();
+  const r = await measure(process.execPath, dsgArgs('init'), { cwd: project, env: dsgEnv, timeoutMs: limit * 1000 });
+  const bad = r.timedOut ? `timed out (limit ${limit} s, killed)` : r.exit !== 0 ? `exit ${r.exit}` : initCheck(N)(r);
+  log(`  init: ${fmtS(r.wall)} s, ${fmtMiB(r.rssKB)} MiB${bad ? ` — FAILED: ${bad}` : ''}`);
+  if (bad) {
+    sc.initFailure = bad;
+    state.problems.push(describeFailure('11', { cmd: process.execPath, args: dsgArgs('init'), cwd: project }, { ...r, failure: bad }, 'init'));
+  } else {
+    sc.init = { s: r.wall, rssKB: r.rssKB };
+    sc.status = await runGroup('11s', `status, nothing changed (${fmtInt(N)} files)`,
+      [{ label: 'dsg status', cmd: process.execPath, args: dsgArgs('status'), cwd: project, env: dsgEnv, check: upToDateCheck }], [], 'scale');
+    sc.sync = await runGroup('11y', `sync of one changed file (${fmtInt(N)} files)`,
+      [oneFileSyncSide(project, dsgEnv, firstFile(project, N, SIZES.scaleDirs), '11')], [], 'scale');
+    await verifyStatusCounts(project, dsgEnv, N, '11');
+  }
+  writeResults();
+  log('removing the scale tree');
+  rmSync(base, { recursive: true, force: true });
 }
 
 async function initMeasurement(id, title, kind, cfgHome) {
@@ -683,7 +836,8 @@ async function initMeasurement(id, title, kind, cfgHome) {
   const row = await runPair(id, title,
     { label: 'dsg init', cmd: process.execPath, args: dsgArgs('init'), cwd: project, env: dsgEnv, before: fresh, check: initCheck(tree.files) },
     {
-      label: 'rsync -a', cmd: 'rsync', args: ['-a', `${project}/`, `${dest}/`], cwd: base,
+      // Both durable: dsg makes the repository durable before its commit point, so rsync's copy is flushed too.
+      label: 'rsync -a + sync -f', cmd: 'sh', args: ['-c', 'rsync -a "$1/" "$2/" && sync -f "$2"', 'sh', project, dest], cwd: base,
       before: () => { fresh(); setAside(dest, base); },
     },
     ['fresh repository / destination each run (earlier ones moved aside, removed after the measurement)']);
@@ -1142,7 +1296,10 @@ async function main() {
   const syncBig = wanted(6) && opts.big ? 2 * (opts.runs + 3) * SIZES.bigBytes : 0;
   const need = 3 * ((wanted(1) || wanted(2) ? SIZES.statusFiles * 6000 : 0) + (wanted(3) ? SIZES.initFiles * 6000 : 0)
     + (wanted(4) && opts.big ? SIZES.bigBytes : 0) + (wanted(5) ? SIZES.syncFiles * 6000 * (opts.runs + 2) : 0)
-    + (wanted(7) && opts.big ? SIZES.bigBytes : 0) + (wanted(8) ? SIZES.sshFiles * 6000 : 0)) + syncBig
+    + (wanted(7) && opts.big ? SIZES.bigBytes : 0) + (wanted(8) ? SIZES.sshFiles * 6000 : 0)
+    + (wanted(10) && opts.big ? SIZES.initFiles * 6000 : 0) + (wanted(11) ? SIZES.scaleFiles * 6000 : 0)) + syncBig
+    // Row 10 keeps every version of its big file in the repository.
+    + (wanted(10) && opts.big ? (opts.runs + 3) * SIZES.bigBytes : 0)
     // Outputs moved aside (setAside) stay until their measurement ends: 2 sides of row 4, 4 of row 7.
     + (opts.runs + 1) * ((wanted(4) && opts.big ? 2 : 0) + (wanted(7) && opts.big ? 4 : 0)) * SIZES.bigBytes
     + (opts.runs + 1) * ((wanted(3) ? 2 * SIZES.initFiles : 0) + (wanted(8) ? 4 * SIZES.sshFiles : 0)) * 6000;
@@ -1168,7 +1325,8 @@ async function main() {
   if (wanted(6) && opts.big) steps.push(() => syncMeasurement(6, 'big', cfgHome));
   if (wanted(7) && opts.big) steps.push(() => sshMeasurement(7, 'big', cfgHome));
   if (wanted(8)) steps.push(() => sshMeasurement(8, 'small', cfgHome));
-  if (wanted(1) || wanted(2)) steps.push(async () => {
+  if (wanted(10) && opts.big) steps.push(() => bigInManyMeasurement(cfgHome));
+  if (wanted(1) || wanted(2) || wanted(9)) steps.push(async () => {
     let ok = false;
     try {
       ok = await statusMeasurements(cfgHome, SIZES.statusFiles, SIZES.statusDirs);
@@ -1179,6 +1337,7 @@ async function main() {
       }
     }
   });
+  if (wanted(11)) steps.push(() => scaleMeasurement(cfgHome));
   for (const step of steps) {
     try {
       await step();
@@ -1197,6 +1356,10 @@ async function main() {
     if (r.table === 'ssh') {
       log(`  ${r.id}. ${r.title}: ${r.sides.map((x) => `${x.label} ${fmtS(x.median)} s`).join(', ')}` +
         (r.dsg.median && r.other.median ? ` (time dsg/rsync ${(r.dsg.median / r.other.median).toFixed(2)}×)` : ''));
+      continue;
+    }
+    if (r.table === 'memory' || r.table === 'scale') {
+      log(`  ${r.id}. ${r.title}: ${fmtS(r.dsg.median)} s, ${fmtMiB(r.dsg.rssKB)} MiB`);
       continue;
     }
     log(`  ${r.id}. ${r.title}: ${r.table === 'backends' ? 'ZFS' : 'dsg'} ${fmtS(r.dsg.median)} s vs ${r.table === 'backends' ? 'POSIX' : r.other.label} ${fmtS(r.other.median)} s` +

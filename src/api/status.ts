@@ -122,8 +122,10 @@ function fastStatus(project: Project, head: ManifestHead, index: WorkingIndex, w
   if (st.mtimeNs >= index.writtenAtNs - RACY_NS) return null;
   if (!isSameSnapshot(head.metadata, c.cache) || !remoteTrusted(project, head)) return null;
   const { files, out } = walked;
-  if (out.skipped.length > 0 || out.invalid.length > 0 || files.length !== index.rowCount) return null;
-  for (const f of files) if (!index.matches(f.rel, Number(f.st.size), f.st.mtimeNs, f.st.ino)) return null;
+  const n = files.rels.length;
+  if (out.skipped.length > 0 || out.invalid.length > 0 || n !== index.rowCount) return null;
+  for (let i = 0; i < n; i++) if (files.present[i] === 0 || !index.matches(files.rels[i], files.sizes[i], files.mtimeNs[i], files.inos[i])) return null;
+  if (index.outOfOrder) return null; // once: the full status rewrites the index in the walk's order
   if (linksHash(out.entries.values()) !== c.links) return null;
   return {
     snapshot: head.metadata.snapshot_id,
@@ -147,7 +149,7 @@ export async function status(opts: CommonOptions & { onNotice?: (message: string
     const startedNs = BigInt(Date.now()) * 1_000_000n;
     const head = await requireSnapshotHead(project.remote());
     const index = project.client.loadIndex();
-    const walked = project.client.walk(project.rules, project.user.user_id);
+    const walked = await project.client.walk(project.rules, project.user.user_id);
     const fast = fastStatus(project, head, index, walked);
     if (fast !== null) return fast;
     const cacheStamp = cacheFileStamp(project);

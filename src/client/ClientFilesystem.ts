@@ -143,11 +143,11 @@ export class ClientFilesystem {
     walked?: WalkedTree,
   ): Promise<ScanResult> {
     const opts = { root: this.root, rules, user, previous, statCache: index, onProgress };
-    return scanWorkingCopy(opts, walked ?? walkWorkingCopy(opts));
+    return scanWorkingCopy(opts, walked);
   }
 
   /** The walk alone (see scanner.ts), for `status` to compare with the index first. */
-  walk(rules: TrackingRules, user: string): WalkedTree {
+  walk(rules: TrackingRules, user: string): Promise<WalkedTree> {
     return walkWorkingCopy({ root: this.root, rules, user });
   }
 

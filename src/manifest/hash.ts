@@ -28,7 +28,11 @@ export class StreamingHash {
     return this.bytes;
   }
   digest(): string {
-    return hex64(this.state.digest());
+    return hex64(this.digestValue());
+  }
+  /** The hash as a number (what digest() writes in hex). */
+  digestValue(): bigint {
+    return this.state.digest();
   }
 }
 
@@ -63,14 +67,14 @@ const LOCAL_ADVICE = 'dsg reads only regular files (was it replaced while dsg wa
 const readAsync = promisify(read);
 
 /** Hash an open file from its current offset to the end, in IO_CHUNK reads. */
-function hashRestSync(fd: number, h: StreamingHash): { hash: string; size: number } {
+function hashRestSync(fd: number, h: StreamingHash): { value: bigint; size: number } {
   const buf = Buffer.allocUnsafe(IO_CHUNK);
   for (let n = readSync(fd, buf, 0, IO_CHUNK, null); n > 0; n = readSync(fd, buf, 0, IO_CHUNK, null)) h.update(buf.subarray(0, n));
-  return { hash: h.digest(), size: h.size };
+  return { value: h.digestValue(), size: h.size };
 }
 
 /** Hash an open file of `size` bytes (as fstat said); a file that grew meanwhile is hashed to its end. */
-function hashFdSync(fd: number, size: number): { hash: string; size: number } {
+function hashFdValueSync(fd: number, size: number): { value: bigint; size: number } {
   if (size > ONE_SHOT_MAX) return hashRestSync(fd, new StreamingHash());
   const buf = Buffer.allocUnsafe(size + 1);
   let n = 0;
@@ -79,10 +83,15 @@ function hashFdSync(fd: number, size: number): { hash: string; size: number } {
     if (r === 0) break;
     n += r;
   }
-  if (n <= size) return { hash: xxh3Hex(buf.subarray(0, n)), size: n };
+  if (n <= size) return { value: xxh3.xxh64(buf.subarray(0, n)), size: n };
   const h = new StreamingHash();
   h.update(buf);
   return hashRestSync(fd, h);
+}
+
+function hashFdSync(fd: number, size: number): { hash: string; size: number } {
+  const r = hashFdValueSync(fd, size);
+  return { hash: hex64(r.value), size: r.size };
 }
 
 /** Hash an open file without blocking the event loop (large files; `onBytes` reports progress). */
@@ -123,13 +132,8 @@ export function hashFileSync(file: string): { hash: string; size: number } {
 /** What hashing a file the walk listed found: it may have vanished or been replaced since. */
 export type LocalHashResult = { kind: 'hashed'; hash: string; size: number } | { kind: 'absent' } | { kind: 'skipped'; reason: string };
 
-/**
- * Hash a file listed by a walk: one that vanished since is absent (not an error), one that
- * became a FIFO, device, socket, folder or link is skipped with the reason, never opened
- * blocking or followed. Small files are read synchronously (an async round trip per file
- * would dominate a scan of many small files).
- */
-export async function hashLocalFile(file: string, onBytes?: (n: number) => void): Promise<LocalHashResult> {
+/** Open a file the walk listed, or say why it cannot be hashed (vanished: absent; no longer a regular file: skipped). */
+function openListedFile(file: string): { fd: number; size: number } | Exclude<LocalHashResult, { kind: 'hashed' }> {
   let opened: { fd: number; size: number } | null;
   try {
     opened = openRegularFileSync(file, LOCAL_ADVICE);
@@ -137,7 +141,18 @@ export async function hashLocalFile(file: string, onBytes?: (n: number) => void)
     if (err instanceof FileReadError && err.code === 'NOT_REGULAR_FILE') return { kind: 'skipped', reason: `${err.what} (it replaced a regular file during the scan)` };
     throw err;
   }
-  if (opened === null) return { kind: 'absent' };
+  return opened ?? { kind: 'absent' };
+}
+
+/**
+ * Hash a file listed by a walk: one that vanished since is absent (not an error), one that
+ * became a FIFO, device, socket, folder or link is skipped with the reason, never opened
+ * blocking or followed. Small files are read synchronously (an async round trip per file
+ * would dominate a scan of many small files).
+ */
+export async function hashLocalFile(file: string, onBytes?: (n: number) => void): Promise<LocalHashResult> {
+  const opened = openListedFile(file);
+  if (!('fd' in opened)) return opened;
   try {
     const r = opened.size <= ONE_SHOT_MAX ? hashFdSync(opened.fd, opened.size) : await hashFdAsync(opened.fd, onBytes);
     return { kind: 'hashed', ...r };
@@ -145,3 +160,20 @@ export async function hashLocalFile(file: string, onBytes?: (n: number) => void)
     closeSync(opened.fd);
   }
 }
+
+/**
+ * hashLocalFile without the event loop, the hash as a number (no hex text per file), for
+ * scans on both threads (scan/fileWork.ts): any size, constant memory.
+ */
+export function hashLocalFileValueSync(file: string): { kind: 'hashed'; value: bigint; size: number } | Exclude<LocalHashResult, { kind: 'hashed' }> {
+  const opened = openListedFile(file);
+  if (!('fd' in opened)) return opened;
+  try {
+    return { kind: 'hashed', ...hashFdValueSync(opened.fd, opened.size) };
+  } finally {
+    closeSync(opened.fd);
+  }
+}
+
+/** Files above this size are hashed with progress on the main thread; smaller ones may go to a worker. */
+export const SMALL_FILE_MAX = ONE_SHOT_MAX;

@@ -3,9 +3,11 @@
  * skipped and invalid paths, and produces the local manifest entries (L). Unchanged files are
  * not read again thanks to the stat cache; the rest are hashed (streamed above 8 MiB).
  */
-import { lstatSync, opendirSync, readlinkSync, type BigIntStats } from 'node:fs';
+import { lstatSync, opendirSync, readdirSync, readlinkSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
-import { hashLocalFile } from '../manifest/hash.js';
+import { hashLocalFile, hex64, SMALL_FILE_MAX, type LocalHashResult } from '../manifest/hash.js';
+import { ABSENT, SKIPPED, type FileStats } from './fileWork.js';
+import { hashFiles, PARALLEL_STAT_MIN, prestartHelper, statFiles } from './parallel.js';
 import { formatMtimeNs } from '../manifest/time.js';
 import type { Entry } from '../manifest/types.js';
 import { escapingLinks, unsafeLinkReason } from '../manifest/codec.js';
@@ -45,14 +47,16 @@ export interface ScanOptions {
   /** The cache manifest C: unchanged entries keep its `user`. */
   previous?: Map<string, Entry>;
   /** Hashes of unchanged files (scan/workingIndex.ts); without it every file is hashed. */
-  statCache?: { lookup(path: string, size: number, mtimeNs: bigint, ino: bigint): string | undefined; readonly rowCount: number };
+  statCache?: { lookup(path: string, size: number, mtimeNs: bigint, ino: bigint): string | undefined; readonly rowCount: number; readonly outOfOrder?: boolean };
   onProgress?: (files: number, bytes: number) => void;
 }
 
-export interface PendingFile {
-  rel: string;
-  abs: string;
-  st: BigIntStats;
+/**
+ * The regular files a walk found, as parallel arrays (one small object per file would be most
+ * of the memory of a 100,000-file status): path, and size, mtime (ns) and inode from `lstat`.
+ */
+export interface WalkedFiles extends FileStats {
+  rels: string[];
 }
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
@@ -94,75 +98,115 @@ function describeReadError(err: unknown): string {
   return (err as Error).message;
 }
 
-/** Walk the tree and collect candidates; no file content is read here. */
-function walk(opts: ScanOptions, out: ScanResult): PendingFile[] {
-  const files: PendingFile[] = [];
+/**
+ * Walk the tree and collect candidates; no file content is read here, and files are listed
+ * only (their `lstat` comes after, see statFiles). Names are read as text, sorted (libuv's
+ * scandir); a folder holding a name that is not valid UTF-8 (it reads as U+FFFD) is listed
+ * again as bytes, since such a name cannot be reached through a decoded string.
+ */
+function walk(opts: ScanOptions, out: ScanResult): string[] {
+  const files: string[] = [];
   const { rules } = opts;
-  // Names are read as bytes: a name that is not UTF-8 cannot be reached through a decoded string.
-  // `undecodable`: the path (so far) holds such a name; nothing below it can be tracked.
-  const visit = (absDir: Buffer, relDir: string, undecodable: boolean): void => {
+
+  const cannotRead = (err: unknown, relDir: string): boolean => {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (relDir !== '' && (code === 'ENOENT' || code === 'ENOTDIR')) return true; // removed or replaced since it was listed: absent
+    const shown = relDir || '.';
+    throw new UnreadablePathError(
+      `Cannot read the folder ${shown} (${join(opts.root, shown)}): ${describeReadError(err)}. Fix its permissions, or list it under ignore.paths in .dsgconfig.yml.`,
+      { cause: err },
+    );
+  };
+
+  /** True when the walk goes on into this folder; an ignored one is reported (inside a data dir). */
+  const enterDir = (rel: string, name: string, inData: boolean): boolean => {
+    if (!ignoredDirectory(rules, rel, name)) return true;
+    if (inData) out.ignored.push(`${rel}/`);
+    return false;
+  };
+
+  /** Anything but a folder. `bad`: the path holds a name that is not UTF-8; `inData`: some component is a data dir. */
+  const leaf = (d: Dirent, rel: string, name: string, abs: string | Buffer, bad: boolean, inData: boolean): void => {
+    if (!inData) return;
+    if (ignoredFile(rules, rel, name)) {
+      out.ignored.push(rel);
+      return;
+    }
+    if (bad) {
+      out.invalid.push({ path: rel, component: name, reason: `Path ${NOT_UTF8} (such bytes are shown as \\xNN); rename it by hand` });
+      return;
+    }
+    if (d.isSymbolicLink()) {
+      const target = decodeName(readlinkSync(abs, { encoding: 'buffer' }));
+      // A target that is not UTF-8 cannot be stored in a JSON manifest without changing it.
+      const why = target === null ? `has a target that ${NOT_UTF8}` : unsafeLinkReason(rel, target);
+      if (why !== null || target === null) {
+        out.skipped.push({ path: rel, reason: `symlink ${why}` });
+        return;
+      }
+      addEntry(opts, out, { type: 'link', path: rel, user: opts.user, reference: target });
+      return;
+    }
+    if (!d.isFile()) {
+      out.skipped.push({ path: rel, reason: d.isFIFO() ? 'FIFO' : d.isSocket() ? 'socket' : 'device or special file' });
+      return;
+    }
+    files.push(rel);
+    // A big tree: start the helper thread now, so it has started when the walk ends.
+    if (files.length === PARALLEL_STAT_MIN >> 2) prestartHelper();
+  };
+
+  const visitText = (absDir: string, relDir: string, data: boolean): void => {
+    let list: Dirent[];
+    try {
+      list = readdirSync(absDir, { withFileTypes: true });
+    } catch (err) {
+      if (cannotRead(err, relDir)) return;
+      throw err;
+    }
+    for (const d of list) if (d.name.includes('\uFFFD')) return visitBytes(Buffer.from(absDir), relDir, false, data);
+    for (const d of list) {
+      const name = d.name;
+      if (isHiddenName(name)) continue; // also skips .dsg and .dsgconfig.yml at the root
+      const rel = relDir ? `${relDir}/${name}` : name;
+      const inData = data || rules.everything || rules.dataDirs.has(name);
+      const abs = `${absDir}/${name}`;
+      if (d.isDirectory()) {
+        if (enterDir(rel, name, inData)) visitText(abs, rel, inData);
+      } else leaf(d, rel, name, abs, false, inData);
+    }
+  };
+
+  // `undecodable`: the path (so far) holds a name that is not UTF-8; nothing below it can be tracked.
+  const visitBytes = (absDir: Buffer, relDir: string, undecodable: boolean, data: boolean): void => {
     let dir;
     try {
       dir = opendirSync(absDir, { encoding: 'buffer' as BufferEncoding });
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (relDir !== '' && (code === 'ENOENT' || code === 'ENOTDIR')) return; // removed or replaced since it was listed: absent
-      const shown = relDir || '.';
-      throw new UnreadablePathError(
-        `Cannot read the folder ${shown} (${join(opts.root, shown)}): ${describeReadError(err)}. Fix its permissions, or list it under ignore.paths in .dsgconfig.yml.`,
-        { cause: err },
-      );
+      if (cannotRead(err, relDir)) return;
+      throw err;
     }
     try {
       for (let d = dir.readSync(); d !== null; d = dir.readSync()) {
         const raw = d.name as unknown as Buffer;
         const decoded = decodeName(raw);
         const name = decoded ?? escapeBytes(raw);
-        if (isHiddenName(name)) continue; // also skips .dsg and .dsgconfig.yml at the root
+        if (isHiddenName(name)) continue;
         const bad = undecodable || decoded === null;
         const rel = relDir ? `${relDir}/${name}` : name;
+        const inData = data || rules.everything || rules.dataDirs.has(name);
         const abs = Buffer.concat([absDir, Buffer.from('/'), raw]);
         if (d.isDirectory()) {
-          const why = ignoredDirectory(rules, rel, name);
-          if (why) {
-            if (inDataDir(rules, rel)) out.ignored.push(`${rel}/`);
-            continue;
-          }
-          visit(abs, rel, bad);
-          continue;
-        }
-        if (!inDataDir(rules, rel)) continue;
-        if (ignoredFile(rules, rel, name)) {
-          out.ignored.push(rel);
-          continue;
-        }
-        if (bad) {
-          out.invalid.push({ path: rel, component: name, reason: `Path ${NOT_UTF8} (such bytes are shown as \\xNN); rename it by hand` });
-          continue;
-        }
-        if (d.isSymbolicLink()) {
-          const target = decodeName(readlinkSync(abs, { encoding: 'buffer' }));
-          // A target that is not UTF-8 cannot be stored in a JSON manifest without changing it.
-          const why = target === null ? `has a target that ${NOT_UTF8}` : unsafeLinkReason(rel, target);
-          if (why !== null || target === null) {
-            out.skipped.push({ path: rel, reason: `symlink ${why}` });
-            continue;
-          }
-          addEntry(opts, out, { type: 'link', path: rel, user: opts.user, reference: target });
-          continue;
-        }
-        if (!d.isFile()) {
-          out.skipped.push({ path: rel, reason: d.isFIFO() ? 'FIFO' : d.isSocket() ? 'socket' : 'device or special file' });
-          continue;
-        }
-        const st = lstatSync(abs, { bigint: true, throwIfNoEntry: false });
-        if (st) files.push({ rel, abs: abs.toString('utf8'), st }); // else removed since it was listed: absent
+          if (!enterDir(rel, name, inData)) continue;
+          if (bad) visitBytes(abs, rel, true, inData);
+          else visitText(abs.toString('utf8'), rel, inData);
+        } else leaf(d, rel, name, abs, bad, inData);
       }
     } finally {
       dir.closeSync();
     }
   };
-  visit(Buffer.from(opts.root), '', false);
+  visitText(opts.root, '', false);
   return files;
 }
 
@@ -190,12 +234,12 @@ function dropEscapingLinks(out: ScanResult): void {
 
 /** What the walk found: files still to look up or hash, and the partial result (links, skipped, invalid, ignored). */
 export interface WalkedTree {
-  files: PendingFile[];
+  files: WalkedFiles;
   out: ScanResult;
 }
 
 /** The walk alone: no file content is read (status compares it with the index first). */
-export function walkWorkingCopy(opts: ScanOptions): WalkedTree {
+export async function walkWorkingCopy(opts: ScanOptions): Promise<WalkedTree> {
   const out: ScanResult = {
     entries: new Map(),
     ignored: [],
@@ -207,37 +251,75 @@ export function walkWorkingCopy(opts: ScanOptions): WalkedTree {
     hashedBytes: 0,
     statCacheStale: true,
   };
-  return { files: walk(opts, out), out };
+  const rels = walk(opts, out);
+  return { files: { rels, ...(await statFiles(opts.root, rels)) }, out };
 }
 
-export async function scanWorkingCopy(opts: ScanOptions, walked: WalkedTree = walkWorkingCopy(opts)): Promise<ScanResult> {
-  const { files, out } = walked;
+/**
+ * Hash what the index cannot vouch for and build the entries, in walk order. Files up to
+ * SMALL_FILE_MAX are hashed on both cores (scan/parallel.ts); larger ones one at a time
+ * without blocking, with byte progress.
+ */
+export async function scanWorkingCopy(opts: ScanOptions, walked?: WalkedTree): Promise<ScanResult> {
+  const { files, out } = walked ?? (await walkWorkingCopy(opts));
   const cache = opts.statCache ?? { lookup: () => undefined, rowCount: 0 };
-  let doneFiles = 0;
+  const n = files.rels.length;
+  const known: (string | undefined)[] = new Array(n);
+  const small: number[] = [];
+  const large: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (files.present[i] === 0) continue;
+    known[i] = cache.lookup(files.rels[i], files.sizes[i], files.mtimeNs[i], files.inos[i]);
+    if (known[i] === undefined) (files.sizes[i] <= SMALL_FILE_MAX ? small : large).push(i);
+  }
+  let doneFiles = n - small.length - large.length;
   let doneBytes = 0;
-  for (const f of files) {
-    const size = Number(f.st.size);
-    let hash = cache.lookup(f.rel, size, f.st.mtimeNs, f.st.ino);
+  const report = opts.onProgress;
+  report?.(doneFiles, 0);
+  // Small files' results stay in the arrays the helper returned (no object per file): slot[i] = k + 1.
+  const slot = new Int32Array(n);
+  small.forEach((i, k) => (slot[i] = k + 1));
+  const h = await hashFiles(opts.root, small.map((i) => files.rels[i]), small.map((i) => files.sizes[i]), (f, b) => report?.(doneFiles + f, b));
+  doneFiles += small.length;
+  for (let k = 0; k < small.length; k++) doneBytes += h.sizes[k];
+  const hashedLarge = new Map<number, LocalHashResult>();
+  for (const i of large) {
+    // Since the walk the file may have vanished (then it is absent) or been replaced by a FIFO, device or link (skipped).
+    hashedLarge.set(i, await hashLocalFile(`${opts.root}/${files.rels[i]}`, (b) => report?.(doneFiles, (doneBytes += b))));
+    report?.(++doneFiles, doneBytes);
+  }
+  const resultOf = (i: number): LocalHashResult => {
+    const k = slot[i] - 1;
+    if (k < 0) return hashedLarge.get(i)!;
+    return h.kinds[k] === ABSENT ? { kind: 'absent' } : h.kinds[k] === SKIPPED ? { kind: 'skipped', reason: h.reasons.get(k)! } : { kind: 'hashed', hash: hex64(h.hashes[k]), size: h.sizes[k] };
+  };
+  for (let i = 0; i < n; i++) {
+    if (files.present[i] === 0) continue;
+    const rel = files.rels[i];
+    let size = files.sizes[i];
+    const mtimeNs = files.mtimeNs[i];
+    let hash = known[i];
+    let stable = true;
     if (hash === undefined) {
-      // Since the walk the file may have vanished (then it is absent) or been replaced by a FIFO, device or link (skipped).
-      const r = await hashLocalFile(f.abs);
+      const r = resultOf(i);
       if (r.kind === 'absent') continue;
       if (r.kind === 'skipped') {
-        out.skipped.push({ path: f.rel, reason: r.reason });
+        out.skipped.push({ path: rel, reason: r.reason });
         continue;
       }
       hash = r.hash;
+      // Written to between lstat and read: the entry takes the size of what was hashed, and the
+      // index does not vouch for it (the next scan hashes it again).
+      stable = r.size === size;
+      size = r.size;
       out.hashedFiles++;
       out.hashedBytes += size;
     }
-    out.statRows.set(f.rel, { size, mtimeNs: f.st.mtimeNs, ino: f.st.ino, hash });
-    addEntry(opts, out, { type: 'file', path: f.rel, user: opts.user, filesize: size, mtime: formatMtimeNs(f.st.mtimeNs), hash });
-    doneFiles++;
-    doneBytes += size;
-    if (opts.onProgress && (doneFiles & 255) === 0) opts.onProgress(doneFiles, doneBytes);
+    if (stable) out.statRows.set(rel, { size, mtimeNs, ino: files.inos[i], hash });
+    addEntry(opts, out, { type: 'file', path: rel, user: opts.user, filesize: size, mtime: formatMtimeNs(mtimeNs), hash });
   }
-  opts.onProgress?.(doneFiles, doneBytes);
-  out.statCacheStale = out.hashedFiles > 0 || out.statRows.size !== cache.rowCount;
+  report?.(doneFiles, doneBytes);
+  out.statCacheStale = out.hashedFiles > 0 || out.statRows.size !== cache.rowCount || cache.outOfOrder === true;
   dropEscapingLinks(out);
   out.caseCollisions = findCaseCollisions(out.entries.keys());
   return out;

@@ -63,6 +63,9 @@ interface IndexHeader {
 export class WorkingIndex {
   private paths: string[] = [];
   private byPath: Map<string, number> | null = null;
+  private next = 0; // see rowOf
+  /** A lookup missed the walk-order guess: rewriting the index in the walk's order makes the next status faster. */
+  outOfOrder = false;
   private sizes: Float64Array = new Float64Array(0);
   private words: BigUint64Array = new BigUint64Array(0); // per row: mtime (as u64), ino, hash
 
@@ -147,26 +150,39 @@ export class WorkingIndex {
     return this.paths.length;
   }
 
+  /**
+   * The row of `path`. A walk asks in the order the index was written (the previous walk's),
+   * so the row after the last one found is tried first; the map of all paths (most of the
+   * time of a 100,000-file status) is built only when that guess misses.
+   */
   private rowOf(path: string): number | undefined {
+    if (this.paths[this.next] === path) return this.next++;
     if (this.byPath === null) {
       this.byPath = new Map();
       for (let i = 0; i < this.paths.length; i++) this.byPath.set(this.paths[i], i);
     }
-    return this.byPath.get(path);
+    const i = this.byPath.get(path);
+    if (i !== undefined) this.next = i + 1;
+    this.outOfOrder = true;
+    return i;
   }
 
   /** True when the row of `path` has this size, mtime and inode and is not racy. */
   matches(path: string, size: number, mtimeNs: bigint, ino: bigint): boolean {
+    return this.matchingRow(path, size, mtimeNs, ino) !== undefined;
+  }
+
+  private matchingRow(path: string, size: number, mtimeNs: bigint, ino: bigint): number | undefined {
     const i = this.rowOf(path);
-    if (i === undefined || this.sizes[i] !== size) return false;
-    if (this.words[i * 3] !== BigInt.asUintN(64, mtimeNs) || this.words[i * 3 + 1] !== BigInt.asUintN(64, ino)) return false;
-    return mtimeNs < this.writtenAtNs - RACY_NS;
+    if (i === undefined || this.sizes[i] !== size) return undefined;
+    if (this.words[i * 3] !== BigInt.asUintN(64, mtimeNs) || this.words[i * 3 + 1] !== BigInt.asUintN(64, ino)) return undefined;
+    return mtimeNs < this.writtenAtNs - RACY_NS ? i : undefined;
   }
 
   /** The stored hash when the file is provably unchanged, else undefined. */
   lookup(path: string, size: number, mtimeNs: bigint, ino: bigint): string | undefined {
-    if (!this.matches(path, size, mtimeNs, ino)) return undefined;
-    return hex64(this.words[this.rowOf(path)! * 3 + 2]);
+    const i = this.matchingRow(path, size, mtimeNs, ino);
+    return i === undefined ? undefined : hex64(this.words[i * 3 + 2]);
   }
 
   /** Write an index holding exactly `rows`, stamped now (atomic: temp file, fsync, rename). */
