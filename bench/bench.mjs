@@ -462,6 +462,7 @@ function renderMemoryAndScale(L, sorted, memRows) {
   for (const r of memRows) mem.push({ id: r.id, title: r.title, x: r.dsg, limitKB: r.id.startsWith('10') ? BIG_SYNC_RSS_TARGET_KB : rssTargetKB(SIZES.statusFiles), notes: r.notes.join('; ') });
   const sc = state.scale;
   for (const r of [sc?.status, sc?.sync]) if (r) mem.push({ id: r.id, title: r.title, x: r.dsg, limitKB: rssTargetKB(sc.files), notes: 'row 11 below' });
+  mem.sort((a, b) => parseInt(a.id, 10) - parseInt(b.id, 10));
   if (mem.length) {
     L.push('### Memory: peak RSS against issue 10\'s targets', '');
     L.push('Targets: status and sync ≤ 80 MB + 1 KB per file (decimal units); sync of one 1 GiB file < 200 MB.', '');

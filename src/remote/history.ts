@@ -6,16 +6,16 @@
  * current snapshot (never expected) are dropped so readers only see committed history.
  */
 import type { SyncMessages } from '../manifest/syncMessages.js';
-import type { Manifest } from '../manifest/types.js';
+import type { ManifestMetadata } from '../manifest/types.js';
 
 function num(id: string): number {
   return Number(id.slice(1));
 }
 
-export function consistentHistory(stored: SyncMessages, current: Manifest | null): SyncMessages {
+export function consistentHistory(stored: SyncMessages, current: ManifestMetadata | null): SyncMessages {
   if (current === null) return { ...stored, snapshots: new Map() };
-  const top = num(current.metadata.snapshot_id);
+  const top = num(current.snapshot_id);
   const snapshots = new Map([...stored.snapshots].filter(([id]) => num(id) <= top));
-  if (!snapshots.has(current.metadata.snapshot_id)) snapshots.set(current.metadata.snapshot_id, current.metadata);
+  if (!snapshots.has(current.snapshot_id)) snapshots.set(current.snapshot_id, current);
   return { ...stored, snapshots };
 }

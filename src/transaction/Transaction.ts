@@ -358,7 +358,7 @@ export class Transaction {
     }
     try {
       reachStep('journal-committed');
-      result.keptLocal = await finishClientCommit(client, remote, journal);
+      result.keptLocal = await finishClientCommit(client, remote, journal, staged ?? base ?? undefined);
       reachStep('staging-cleaned');
       client.saveStatCache(this.statRowsAfter(scan, plan));
       if (opts.kind === 'clone') client.clearResume();

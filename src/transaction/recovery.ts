@@ -36,7 +36,9 @@ async function passedCommitPoint(remote: RemoteFilesystem, j: ClientJournal): Pr
   return history.snapshots.get(j.target_snapshot)?.snapshot_hash === j.target_snapshot_hash;
 }
 
-async function publishedManifest(remote: RemoteFilesystem, j: ClientJournal): Promise<Manifest> {
+async function publishedManifest(remote: RemoteFilesystem, j: ClientJournal, known?: Manifest): Promise<Manifest> {
+  // The sync that just published it still holds it: no need to read and verify 22 MB again.
+  if (known !== undefined && known.metadata.snapshot_hash === j.target_snapshot_hash) return known;
   const current = await remote.readManifest();
   if (current && current.metadata.snapshot_hash === j.target_snapshot_hash) return current;
   if (!j.target_snapshot) throw new RemoteError(`Cannot finish the interrupted sync ${j.tx_id}: its journal names no snapshot.`);
@@ -44,16 +46,16 @@ async function publishedManifest(remote: RemoteFilesystem, j: ClientJournal): Pr
 }
 
 /** Roll the client forward from a journal past its commit point. */
-export async function finishClientCommit(client: ClientFilesystem, remote: RemoteFilesystem, j: ClientJournal): Promise<string[]> {
+export async function finishClientCommit(client: ClientFilesystem, remote: RemoteFilesystem, j: ClientJournal, published?: Manifest): Promise<string[]> {
   let kept = j.kept;
   if (j.phase !== 'applied') {
     const keptPaths = await applyLocalChanges(client, remote, j.tx_id, j.changes);
-    kept = keptWithCache(keptPaths, client.readCache());
+    kept = keptPaths.length > 0 ? keptWithCache(keptPaths, client.readCache()) : [];
     j.phase = 'applied';
     j.kept = kept;
     writeJournal(client.dsgDir, j);
   }
-  await writeClientMetadata(client, remote, await publishedManifest(remote, j), kept ?? []);
+  await writeClientMetadata(client, remote, await publishedManifest(remote, j, published), kept ?? []);
   client.removePlacementTemps(j.tx_id, j.changes.map((c) => c.path));
   removeJournal(client.dsgDir, j.tx_id);
   client.removeStaging(j.tx_id);

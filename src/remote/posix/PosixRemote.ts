@@ -149,10 +149,12 @@ export class PosixRemote implements RemoteFilesystem {
   }
 
   async readSyncMessages(): Promise<SyncMessages> {
-    const manifest = await this.readManifest();
+    // The history needs the current snapshot's metadata only: the manifest's tail, not its
+    // 100,000 entries (readManifestHead reads the whole file when the tail does not parse).
+    const head = await this.readManifestHead();
     const text = await this.readText(this.p('sync-messages.json'), SYNC_MESSAGES_MAX_BYTES);
     const stored = text === null ? emptySyncMessages() : parseSyncMessages(text, `${this.location}/.dsg/sync-messages.json`);
-    return consistentHistory(stored, manifest);
+    return consistentHistory(stored, head?.metadata ?? null);
   }
 
   private async findArchive(snapshotId: string): Promise<{ file: string; data: Buffer } | null> {
