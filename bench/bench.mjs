@@ -724,13 +724,18 @@ function firstFile(root, nFiles, nDirs) {
   return join(root, `d${'0'.repeat(String(nDirs - 1).length)}`, 'input', `f${'0'.repeat(String(nFiles - 1).length)}.bin`);
 }
 
+/** A sync that uploaded exactly one file. */
+function oneUploadCheck(r) {
+  return /Snapshot s\d+ created: 1 uploaded/.test(r.stdout) ? null : `expected "Snapshot sN created: 1 uploaded", got: ${tail(r.stdout, 300)}`;
+}
+
 /** `dsg sync` after `file` got new random content (before every run, untimed); exactly one upload expected. */
 function oneFileSyncSide(project, dsgEnv, file, id) {
   let k = 0;
   return {
     label: 'dsg sync', cmd: process.execPath, args: dsgArgs('sync', '-m', `bench ${id}`), cwd: project, env: dsgEnv,
     before: () => writeFileSync(file, randomBytes(100 + ((k++ * 977) % 3000))),
-    check: (r) => (/Snapshot s\d+ created: 1 uploaded/.test(r.stdout) ? null : `expected "Snapshot sN created: 1 uploaded", got: ${tail(r.stdout, 300)}`),
+    check: oneUploadCheck,
   };
 }
 
@@ -762,7 +767,7 @@ async function bigInManyMeasurement(cfgHome) {
   await runGroup('10', title, [{
     label: 'dsg sync', cmd: process.execPath, args: dsgArgs('sync', '-m', 'bench 10'), cwd: project, env: dsgEnv,
     before: () => genBigFile(big, SIZES.bigBytes),
-    check: (r) => (/Snapshot s\d+ created: 1 uploaded/.test(r.stdout) ? null : `expected "Snapshot sN created: 1 uploaded", got: ${tail(r.stdout, 300)}`),
+    check: oneUploadCheck,
   }], ['the big file gets fresh random bytes before each run'], 'memory');
   writeResults();
   log('removing the tree of measurement 10');

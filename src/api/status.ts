@@ -124,8 +124,7 @@ function fastStatus(project: Project, head: ManifestHead, index: WorkingIndex, w
   const { files, out } = walked;
   const n = files.rels.length;
   if (out.skipped.length > 0 || out.invalid.length > 0 || n !== index.rowCount) return null;
-  for (let i = 0; i < n; i++) if (files.present[i] === 0 || !index.matches(files.rels[i], files.sizes[i], files.mtimeNs[i], files.inos[i])) return null;
-  if (index.outOfOrder) return null; // once: the full status rewrites the index in the walk's order
+  for (let i = 0; i < n; i++) if (files.present[i] === 0 || !index.matchesAt(i, files.rels[i], files.sizes[i], files.mtimeNs[i], files.inos[i])) return null;
   if (linksHash(out.entries.values()) !== c.links) return null;
   return {
     snapshot: head.metadata.snapshot_id,

@@ -15,8 +15,8 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { emptyStats, hashInto, SKIPPED, statInto, type FileHashes, type FileStats } from './fileWork.js';
-import type { ScanJob, ScanAnswer, SharedJob } from './scanWorker.js';
+import { BY_HELPER, claimChunks, CONTROL_SLOTS, DONE, emptyStats, hashInto, NEXT, SKIPPED, statInto, type FileHashes, type FileStats, type SharedJob } from './fileWork.js';
+import type { ScanJob, ScanAnswer } from './scanWorker.js';
 
 /** Below these counts the thread's start-up costs more than it saves. */
 export const PARALLEL_STAT_MIN = 20_000;
@@ -25,12 +25,6 @@ export const PARALLEL_HASH_MIN_BYTES = 128 << 20;
 /** Files per chunk: small enough to balance, large enough that claiming costs nothing. */
 const STAT_CHUNK = 512;
 const HASH_CHUNK = 64;
-
-// Slots of the shared control array (Int32Array).
-const NEXT = 0; // next chunk to claim
-const DONE = 1; // chunks finished
-const BY_HELPER = 2; // chunks the helper finished (for tests and traces)
-const CONTROL_SLOTS = 3;
 
 /** Atomics.waitAsync (Node ≥ 16; not yet in TypeScript's ES2022 library). */
 const waitAsync = (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number, ms: number): { async: boolean; value: Promise<string> | string } }).waitAsync;
@@ -100,24 +94,14 @@ function newShared(n: number, chunk: number): SharedJob {
   return { control: new Int32Array(new SharedArrayBuffer(4 * CONTROL_SLOTS)), chunkDone: new Uint8Array(new SharedArrayBuffer(Math.ceil(n / chunk))), n, chunk };
 }
 
-/** Claim and run chunks on this thread until none is left. */
-function claimChunks(job: SharedJob, run: (from: number, to: number) => void): void {
-  const chunks = job.chunkDone.length;
-  for (let c = Atomics.add(job.control, NEXT, 1); c < chunks; c = Atomics.add(job.control, NEXT, 1)) {
-    run(c * job.chunk, Math.min(job.n, (c + 1) * job.chunk));
-    Atomics.store(job.chunkDone, c, 1);
-    Atomics.add(job.control, DONE, 1);
-  }
-}
+let jobIds = 0;
+type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
 
 /**
  * Run a job on both threads: the helper (when there is one) gets the message, this thread
  * claims chunks at once. Waits for the helper's chunk in progress, then redoes here any chunk
  * the helper did not finish (it failed or was lost).
  */
-let jobIds = 0;
-type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
-
 async function shareJob(job: SharedJob, message: WithoutId<ScanJob>, run: (from: number, to: number) => void): Promise<void> {
   const h = startHelper();
   const id = ++jobIds;

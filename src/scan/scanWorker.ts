@@ -5,43 +5,20 @@
  * stays unfinished; the main thread does it again and raises the real error).
  */
 import { parentPort } from 'node:worker_threads';
-import { hashInto, statInto, type FileHashes, type FileStats } from './fileWork.js';
-
-/** The shared part of a job: control counters (next chunk, chunks done, done by the helper) and a done flag per chunk. */
-export interface SharedJob {
-  control: Int32Array;
-  chunkDone: Uint8Array;
-  n: number;
-  chunk: number;
-}
+import { claimChunks, hashInto, statInto, type FileHashes, type FileStats, type SharedJob } from './fileWork.js';
 
 /** A job: paths relative to `root`, joined with NUL (one string crosses threads far faster than an array). */
 export type ScanJob = { id: number; root: string; rels: string; job: SharedJob } & ({ op: 'stat'; stats: FileStats } | { op: 'hash'; hashes: FileHashes });
 
 /** Answers name their job: a late answer to an earlier job must not be taken for the current one's. */
-export type ScanAnswer = { ready: true } | { id: number; finished: true } | { id: number; failed: string };
-
-const NEXT = 0;
-const DONE = 1;
-const BY_HELPER = 2;
+export type ScanAnswer = { ready: true } | { id: number; failed: string };
 
 const port = parentPort!;
 port.on('message', (m: ScanJob) => {
-  const { job } = m;
   const rels = m.rels === '' ? [] : m.rels.split('\0');
-  const chunks = job.chunkDone.length;
   try {
-    for (let c = Atomics.add(job.control, NEXT, 1); c < chunks; c = Atomics.add(job.control, NEXT, 1)) {
-      const from = c * job.chunk;
-      const to = Math.min(job.n, from + job.chunk);
-      if (m.op === 'stat') statInto(m.root, rels, from, to, m.stats);
-      else hashInto(m.root, rels, from, to, m.hashes); // reasons stay here: the main thread looks again
-      Atomics.store(job.chunkDone, c, 1);
-      Atomics.add(job.control, BY_HELPER, 1);
-      Atomics.add(job.control, DONE, 1);
-      Atomics.notify(job.control, DONE);
-    }
-    port.postMessage({ id: m.id, finished: true } satisfies ScanAnswer);
+    // Skip reasons stay in this thread's copy of `reasons`: the main thread looks at such files again.
+    claimChunks(m.job, (from, to) => (m.op === 'stat' ? statInto(m.root, rels, from, to, m.stats) : hashInto(m.root, rels, from, to, m.hashes)), true);
   } catch (err) {
     port.postMessage({ id: m.id, failed: (err as Error).message } satisfies ScanAnswer);
   }

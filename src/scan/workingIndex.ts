@@ -167,25 +167,28 @@ export class WorkingIndex {
     return i;
   }
 
-  /** True when the row of `path` has this size, mtime and inode and is not racy. */
-  matches(path: string, size: number, mtimeNs: bigint, ino: bigint): boolean {
-    return this.matchingRow(path, size, mtimeNs, ino) !== undefined;
+  /**
+   * True when row `i` is `path` with this size, mtime and inode, not racy: the fast status asks
+   * row by row, since a tree that did not change walks in the order its index was written.
+   * (An index in another order fails here; the full status then rewrites it in walk order.)
+   */
+  matchesAt(i: number, path: string, size: number, mtimeNs: bigint, ino: bigint): boolean {
+    return this.paths[i] === path && this.rowMatches(i, size, mtimeNs, ino);
   }
 
-  private matchingRow(path: string, size: number, mtimeNs: bigint, ino: bigint): number | undefined {
-    const i = this.rowOf(path);
-    if (i === undefined || this.sizes[i] !== size) return undefined;
-    if (this.words[i * 3] !== BigInt.asUintN(64, mtimeNs) || this.words[i * 3 + 1] !== BigInt.asUintN(64, ino)) return undefined;
-    return mtimeNs < this.writtenAtNs - RACY_NS ? i : undefined;
+  private rowMatches(i: number, size: number, mtimeNs: bigint, ino: bigint): boolean {
+    if (this.sizes[i] !== size) return false;
+    if (this.words[i * 3] !== BigInt.asUintN(64, mtimeNs) || this.words[i * 3 + 1] !== BigInt.asUintN(64, ino)) return false;
+    return mtimeNs < this.writtenAtNs - RACY_NS;
   }
 
   /** The stored hash when the file is provably unchanged, else undefined. */
   lookup(path: string, size: number, mtimeNs: bigint, ino: bigint): string | undefined {
-    const i = this.matchingRow(path, size, mtimeNs, ino);
-    return i === undefined ? undefined : hex64(this.words[i * 3 + 2]);
+    const i = this.rowOf(path);
+    return i !== undefined && this.rowMatches(i, size, mtimeNs, ino) ? hex64(this.words[i * 3 + 2]) : undefined;
   }
 
-  /** Write an index holding exactly `rows`, stamped now (atomic: temp file, fsync, rename). */
+  /** Write an index holding exactly `rows`, stamped now (atomic: temp file, rename; not fsynced, see below). */
   static save(file: string, rows: Iterable<[string, IndexRow]>, clean: CleanState | null = null): void {
     const list = [...rows];
     const header: IndexHeader = { written_at_ns: (BigInt(Date.now()) * 1_000_000n).toString(), clean };
