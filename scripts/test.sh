@@ -1,21 +1,23 @@
 #!/usr/bin/env bash
 # The test command (npm test): installs what the suites need when missing, builds, starts the
 # services the suites use (a zfs-fuse daemon and a throwaway file-backed pool: scripts/zfs-pool.sh;
-# a throwaway sshd on 127.0.0.1: scripts/sshd.sh),
+# a throwaway sshd on 127.0.0.1: scripts/sshd.sh; a throwaway S3 server, Ceph's RADOS Gateway on
+# 127.0.0.1: scripts/s3.sh),
 # runs every suite with Node's test runner, and stops what it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # System tools the suites use: mount (tmpfs for the full-disk and out-of-inodes tests), chattr
 # (immutable folders: permission tests that hold even for root), setpriv (running dsg as an
-# unprivileged user), GNU time (peak memory of a run), mkfifo and sync -f (coreutils). Install
-# the packages that provide any missing one.
+# unprivileged user), GNU time (peak memory of a run), mkfifo and sync -f (coreutils), rclone
+# (the rclone object store's suites). Install the packages that provide any missing one.
 need=()
 command -v mount >/dev/null || need+=(mount)
 command -v chattr >/dev/null || need+=(e2fsprogs)
 command -v setpriv >/dev/null || need+=(util-linux)
 [ -x /usr/bin/time ] || need+=(time)
 command -v mkfifo >/dev/null || need+=(coreutils)
+command -v rclone >/dev/null || need+=(rclone)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     apt-get install -y "${need[@]}" || { apt-get update && apt-get install -y "${need[@]}"; }
@@ -32,11 +34,14 @@ npx tsc -p tsconfig.json
 # The ZFS suites' pool (fails loudly, never skipped, when it cannot be created).
 source scripts/zfs-pool.sh
 source scripts/sshd.sh
-trap 'zfs_pool_stop; sshd_stop' EXIT
+source scripts/s3.sh
+trap 'zfs_pool_stop; sshd_stop; s3_stop' EXIT
 trap 'exit 130' INT TERM
 zfs_pool_start 2G
 # The SSH suites' server: a throwaway OpenSSH sshd on 127.0.0.1 (installs openssh-server when missing).
 sshd_start
+# The S3 suites' server: a throwaway single-node Ceph cluster with radosgw (installs ceph when missing).
+s3_start
 
 mapfile -t files < <(find dist/test -name '*.test.js' | sort)
 if [ ${#files[@]} -eq 0 ]; then echo "no test files found" >&2; exit 1; fi

@@ -51,7 +51,7 @@ export async function init(opts: InitOptions = {}): Promise<InitOutcome> {
         if ((await remote.readManifest()) !== null) {
           throw new DsgError('REMOTE_EXISTS', `A repository with snapshots already exists at ${remote.location}. Use "dsg clone" to get it, or choose another project name.`);
         }
-      } else await remote.create({ force: opts.force });
+      } else await remote.create({ force: opts.force, onNotice: opts.onNotice });
     }
     const result = await runTransaction(project, 'init', { ...opts, message: opts.message ?? 'Initial snapshot' });
     return { ...result, configWritten, repository: remote.location };

@@ -28,8 +28,10 @@ export interface RemoteFilesystem extends LockStore {
    * Create an empty repository (init). Fails when one with snapshots exists already. `force`
    * (init --force) may reuse an existing empty place the backend would otherwise refuse (a ZFS
    * dataset that exists and holds nothing); no backend ever deletes anything to create one.
+   * `onNotice` hears what the user should know (an S3 bucket was created; the store does not
+   * enforce conditional writes).
    */
-  create(opts?: { force?: boolean }): Promise<void>;
+  create(opts?: { force?: boolean; onNotice?: (message: string) => void }): Promise<void>;
   readManifest(): Promise<Manifest | null>;
   /**
    * The current manifest's metadata only (snapshot_id, snapshot_hash, entries_hash,

@@ -61,4 +61,10 @@ export interface LockStore {
   breakLock(staleToken: string): Promise<boolean>;
   /** Remove the lock if it still carries `token`. */
   releaseLock(token: string): Promise<void>;
+  /**
+   * Null when the store keeps concurrent writers safe (its lock and commit point are atomic
+   * creates); otherwise a message saying why not and what to do. Writers then refuse to wait for
+   * or take over another writer's lock instead of racing it (acquireLock).
+   */
+  concurrencyProblem(): Promise<string | null>;
 }

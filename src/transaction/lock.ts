@@ -109,6 +109,10 @@ export async function acquireLock(
     record.expires_at = Date.now() + lease;
     if (await store.createLock(record)) break;
     const holder = await store.inspectLock();
+    const unsafe = holder ? await store.concurrencyProblem() : null;
+    if (holder && unsafe !== null) {
+      throw new LockBusyError(`The repository at ${who.location} is locked by ${describeStored(holder)} (lock file ${store.lockLocation}). ${unsafe} ${breakLockHint(store)}`);
+    }
     const stale = holder ? staleReason(holder) : null;
     if (holder && stale) {
       onWait(`the repository lock ${store.lockLocation} of ${describeStored(holder)} is stale (${stale}); taking it over`);

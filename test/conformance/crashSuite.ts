@@ -13,7 +13,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, symlinkSync, unlinkSync,
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { SYNC_STEPS, type SyncStep } from '../../src/protocol/steps.js';
-import { CLI, dsg, put, Sandbox, type TestBackend } from '../helpers/cli.js';
+import { CLI, dsg, put, Sandbox, type RepoInspector, type TestBackend } from '../helpers/cli.js';
 import { treeState } from '../helpers/trees.js';
 
 export interface BackendFixture {
@@ -36,7 +36,7 @@ interface Scenario {
   box: Sandbox;
   A: string;
   envA: NodeJS.ProcessEnv;
-  repo: string;
+  repo: RepoInspector;
   afterTree: Record<string, string>;
 }
 
@@ -68,7 +68,19 @@ function setUp(fx: BackendFixture): Scenario {
 
   const afterTree = { ...treeState(A), ...pick(treeState(B), ['input/dl.csv', 'newdir/sub/input/fromB.csv']) };
   delete afterTree['input/del_local.csv'];
-  return { box, A, envA, repo: box.repo(), afterTree };
+  return { box, A, envA, repo: box.inspect(), afterTree };
+}
+
+/**
+ * The manifest that decides what is published: last-sync.json where renaming it into place is
+ * the commit point (POSIX, ZFS); the highest `.dsg/snapshots/sN.json` on object stores (their
+ * last-sync.json is refreshed after the commit point).
+ */
+async function publishedManifest(s: Scenario): Promise<string> {
+  const snapshots = (await s.repo.list('.dsg/snapshots')).filter((n) => /^s\d+\.json$/.test(n));
+  if (snapshots.length === 0) return (await s.repo.read('.dsg/last-sync.json')) ?? '';
+  const top = snapshots.sort((a, b) => Number(a.slice(1, -5)) - Number(b.slice(1, -5))).at(-1)!;
+  return (await s.repo.read(`.dsg/snapshots/${top}`)) ?? '';
 }
 
 function pick(o: Record<string, string>, keys: string[]): Record<string, string> {
@@ -84,33 +96,33 @@ function listOr(dir: string): string[] {
 }
 
 /** Everything the invariant is about, byte for byte. */
-function stateOf(s: Scenario) {
+async function stateOf(s: Scenario) {
   return {
     local: treeState(s.A),
     cache: readOr(join(s.A, '.dsg/last-sync.json')),
     localMessages: readOr(join(s.A, '.dsg/sync-messages.json')),
     localArchives: listOr(join(s.A, '.dsg/archive')),
-    remoteTree: treeState(s.repo),
-    remoteManifest: readOr(join(s.repo, '.dsg/last-sync.json')),
-    remoteMessages: readOr(join(s.repo, '.dsg/sync-messages.json')),
-    remoteArchives: listOr(join(s.repo, '.dsg/archive')),
+    remoteTree: await s.repo.tree(),
+    remoteManifest: await s.repo.read('.dsg/last-sync.json'),
+    remoteMessages: await s.repo.read('.dsg/sync-messages.json'),
+    remoteArchives: await s.repo.list('.dsg/archive'),
     native: s.box.backend.nativeSnapshots?.(s.box, s.box.name) ?? null,
   };
 }
 
-function assertNoLeftovers(s: Scenario): void {
+async function assertNoLeftovers(s: Scenario): Promise<void> {
   for (const dir of ['.dsg/staging', '.dsg/tmp', '.dsg/transactions']) assert.deepEqual(listOr(join(s.A, dir)), [], `client ${dir} is empty`);
-  for (const dir of ['.dsg/staging', '.dsg/tmp']) assert.deepEqual(listOr(join(s.repo, dir)), [], `remote ${dir} is empty`);
-  assert.equal(existsSync(join(s.repo, '.dsg/lock.json')), false, 'no remote lock left');
+  for (const dir of ['.dsg/staging', '.dsg/tmp']) assert.deepEqual(await s.repo.list(dir), [], `remote ${dir} is empty`);
+  assert.equal(await s.repo.exists('.dsg/lock.json'), false, 'no remote lock left');
   assert.equal(existsSync(join(s.A, '.dsg/client.lock')), false, 'no working-copy lock left');
-  for (const tree of [treeState(s.A), treeState(s.repo)]) {
+  for (const tree of [treeState(s.A), await s.repo.tree()]) {
     assert.deepEqual(Object.keys(tree).filter((p) => /\.dsg-.*\.tmp$/.test(p)), [], 'no placement temp files');
   }
   s.box.backend.assertClean?.(s.box, s.box.name);
 }
 
-function assertAfter(s: Scenario): void {
-  const st = stateOf(s);
+async function assertAfter(s: Scenario): Promise<void> {
+  const st = await stateOf(s);
   assert.deepEqual(st.local, s.afterTree, 'working copy is the after state');
   assert.deepEqual(st.remoteTree, s.afterTree, 'remote data tree is the after state');
   const m = JSON.parse(st.remoteManifest!);
@@ -133,13 +145,13 @@ function syncKilledAt(s: Scenario, step: string, skip = 0): void {
   assert.equal(r.signal, 'SIGKILL', `sync was killed at ${step} (exit ${r.status}: ${r.stderr})`);
 }
 
-function converges(s: Scenario): void {
+async function converges(s: Scenario): Promise<void> {
   const again = dsg(s.A, s.envA, 'sync', '-m', 'three');
   assert.equal(again.code, 0, again.stderr);
   const st = dsg(s.A, s.envA, 'status', '--json');
   assert.equal(st.json.upToDate, true);
-  assertAfter(s);
-  assertNoLeftovers(s);
+  await assertAfter(s);
+  await assertNoLeftovers(s);
 }
 
 function syncFailingAt(s: Scenario, step: string, errno: string) {
@@ -154,17 +166,17 @@ export function runCrashSuite(fx: BackendFixture): void {
 
   describe(`crash suite (${fx.backend.name}): kill at every step, recover, check the invariant`, () => {
     for (const [i, step] of steps.entries()) {
-      it(`killed at ${step}: recovery leaves ${i < commitIndex ? 'the before' : 'the after'} state`, () => {
+      it(`killed at ${step}: recovery leaves ${i < commitIndex ? 'the before' : 'the after'} state`, async () => {
         const s = setUp(fx);
         try {
-          const before = stateOf(s);
+          const before = await stateOf(s);
           syncKilledAt(s, step);
           const rec = dsg(s.A, s.envA, 'status');
           assert.ok(rec.code === 0, `status after the crash: ${rec.stderr}`);
-          if (i < commitIndex) assert.deepEqual(stateOf(s), before, 'everything is exactly as before');
-          else assertAfter(s);
-          assertNoLeftovers(s);
-          converges(s);
+          if (i < commitIndex) assert.deepEqual(await stateOf(s), before, 'everything is exactly as before');
+          else await assertAfter(s);
+          await assertNoLeftovers(s);
+          await converges(s);
         } finally {
           s.box.cleanup();
         }
@@ -178,10 +190,10 @@ export function runCrashSuite(fx: BackendFixture): void {
       if (fx.errorSteps === 'repository' && !REPOSITORY_SIDE.test(step)) continue;
       const errno = errnos[i % errnos.length];
       const beforeCommit = i < commitIndex;
-      it(`${errno} at ${step}: ${beforeCommit ? 'rolled back at once' : 'published, finished by the next command'}`, () => {
+      it(`${errno} at ${step}: ${beforeCommit ? 'rolled back at once' : 'published, finished by the next command'}`, async () => {
         const s = setUp(fx);
         try {
-          const before = stateOf(s);
+          const before = await stateOf(s);
           const r = syncFailingAt(s, step, errno);
           assert.equal(r.signal, null, r.stderr);
           const error = r.status === 0 ? null : JSON.parse(r.stdout).error;
@@ -189,20 +201,20 @@ export function runCrashSuite(fx: BackendFixture): void {
             assert.equal(r.status, 1, r.stderr);
             assert.notEqual(error.code, 'PUBLISHED_INCOMPLETE', error.message);
             assert.match(error.message, new RegExp(errno === 'ENOSPC' ? 'No space' : errno === 'EACCES' ? 'Permission denied' : errno));
-            assert.deepEqual(stateOf(s), before, 'everything is exactly as before');
-            assertNoLeftovers(s);
+            assert.deepEqual(await stateOf(s), before, 'everything is exactly as before');
+            await assertNoLeftovers(s);
           } else {
             if (error !== null) {
               assert.equal(error.code, 'PUBLISHED_INCOMPLETE', error.message);
               assert.doesNotMatch(error.message, /rolled back|nothing was published/i);
             }
-            assert.match(readOr(join(s.repo, '.dsg/last-sync.json')) ?? '', /"snapshot_id": "s3"/, 'the snapshot is published');
+            assert.match(await publishedManifest(s), /"snapshot_id": "s3"/, 'the snapshot is published');
             const rec = dsg(s.A, s.envA, 'status');
             assert.equal(rec.code, 0, `status after the error: ${rec.stderr}`);
-            assertAfter(s);
-            assertNoLeftovers(s);
+            await assertAfter(s);
+            await assertNoLeftovers(s);
           }
-          converges(s);
+          await converges(s);
         } finally {
           s.box.cleanup();
         }
@@ -218,7 +230,7 @@ export function runCrashSuite(fx: BackendFixture): void {
       ['client-placed', 'recover-client-done', 0],
     ];
     for (const [syncStep, recoveryStep, skip] of recoveryKills) {
-      it(`killed at ${syncStep}, then recovery killed at ${recoveryStep}: a second recovery finishes`, () => {
+      it(`killed at ${syncStep}, then recovery killed at ${recoveryStep}: a second recovery finishes`, async () => {
         const s = setUp(fx);
         try {
           syncKilledAt(s, syncStep);
@@ -230,9 +242,9 @@ export function runCrashSuite(fx: BackendFixture): void {
           assert.equal(killed.signal, 'SIGKILL', `recovery was killed at ${recoveryStep}: ${killed.stderr}`);
           const rec = dsg(s.A, s.envA, 'recover', '--json');
           assert.equal(rec.code, 0, rec.stderr);
-          assertAfter(s);
-          assertNoLeftovers(s);
-          converges(s);
+          await assertAfter(s);
+          await assertNoLeftovers(s);
+          await converges(s);
         } finally {
           s.box.cleanup();
         }

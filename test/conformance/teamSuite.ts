@@ -6,12 +6,12 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, readFileSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
+import { copyFileSync, readFileSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CLI, dsg, put, Sandbox, type TestBackend } from '../helpers/cli.js';
 import { isStopped, until } from '../helpers/processes.js';
-import { fullState, treeState } from '../helpers/trees.js';
+import { treeState } from '../helpers/trees.js';
 
 function start(cwd: string, env: NodeJS.ProcessEnv, args: string[]): { child: ChildProcess; done: Promise<{ code: number | null; stderr: string }>; stderr: () => string } {
   const child = spawn(process.execPath, [CLI, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -41,7 +41,7 @@ export function runTeamSuite(backend: TestBackend): void {
     const envB = box.userEnv('Ben', 'ben@example.org');
     let A = '';
     let B = '';
-    const repo = () => box.repo();
+    const repo = () => box.inspect();
 
     const syncOk = (dir: string, env: NodeJS.ProcessEnv, ...args: string[]) => {
       const r = dsg(dir, env, 'sync', '--json', ...args);
@@ -123,22 +123,22 @@ export function runTeamSuite(backend: TestBackend): void {
       assert.equal(s.json.upToDate, true);
     });
 
-    it('both copies end identical to each other and to the remote tree', () => {
+    it('both copies end identical to each other and to the remote tree', async () => {
       const a = treeState(A);
       // Code is not data: it stays in A only.
       assert.ok(a['t/src/code.R']);
       delete a['t/src/code.R'];
       assert.deepEqual(treeState(B), a);
-      assert.deepEqual(treeState(repo()), a);
+      assert.deepEqual(await repo().tree(), a);
       assert.equal(a['t/output/result.txt'], 'link:../input/f0.csv');
       // Both caches hold the remote manifest byte for byte.
-      const remoteManifest = readFileSync(join(repo(), '.dsg/last-sync.json'), 'utf8');
+      const remoteManifest = (await repo().read('.dsg/last-sync.json'))!;
       assert.equal(readFileSync(join(A, '.dsg/last-sync.json'), 'utf8'), remoteManifest);
       assert.equal(readFileSync(join(B, '.dsg/last-sync.json'), 'utf8'), remoteManifest);
     });
 
-    it('unchanged files keep their user; changed ones get the syncing user', () => {
-      const m = JSON.parse(readFileSync(join(repo(), '.dsg/last-sync.json'), 'utf8'));
+    it('unchanged files keep their user; changed ones get the syncing user', async () => {
+      const m = JSON.parse((await repo().read('.dsg/last-sync.json'))!);
       assert.equal(m.entries['t/input/f0.csv'].user, 'ana@example.org');
       assert.equal(m.entries['t/input/f1.csv'].user, 'ana@example.org');
       assert.equal(m.entries['t/input/f3.csv'].user, 'ana@example.org');
@@ -156,10 +156,10 @@ export function runTeamSuite(backend: TestBackend): void {
       boxes.push(box);
       const { users, dirs } = copies(box, 3);
       dirs.forEach((d, i) => put(d, `input/from${i}`, `change ${i}`));
-      const lockFile = join(box.repo(), '.dsg', 'lock.json');
+      const repo = box.inspect();
       // The first writer pauses holding the lock, so the other two must wait for it.
       const first = start(dirs[0], { ...users[0], DSG_TEST_STOP_AT: 'plan-made' }, ['sync', '-m', 'w0']);
-      await until('the first writer to pause with the lock', () => existsSync(lockFile) && isStopped(first.child.pid!));
+      await until('the first writer to pause with the lock', async () => isStopped(first.child.pid!) && (await repo.exists('.dsg/lock.json')));
       const others = [1, 2].map((i) => start(dirs[i], users[i], ['sync', '-m', `w${i}`, '--wait', '60']));
       await until('both writers to report the holder', () => others.every((o) => /waiting for the repository lock held by u0@example\.org/.test(o.stderr())));
       first.child.kill('SIGCONT');
@@ -168,9 +168,9 @@ export function runTeamSuite(backend: TestBackend): void {
 
       const log = dsg(dirs[0], users[0], 'log', '--json').json;
       assert.deepEqual(log.map((e: any) => e.id), ['s4', 's3', 's2', 's1']);
-      const sm = JSON.parse(readFileSync(join(box.repo(), '.dsg/sync-messages.json'), 'utf8'));
+      const sm = JSON.parse((await repo.read('.dsg/sync-messages.json'))!);
       for (const n of [2, 3, 4]) assert.equal(sm.snapshots[`s${n}`].snapshot_previous, `s${n - 1}`);
-      const manifest = JSON.parse(readFileSync(join(box.repo(), '.dsg/last-sync.json'), 'utf8'));
+      const manifest = JSON.parse((await repo.read('.dsg/last-sync.json'))!);
       for (let i = 0; i < 3; i++) assert.ok(manifest.entries[`input/from${i}`], `change of writer ${i} survived`);
     });
 
@@ -199,18 +199,18 @@ export function runTeamSuite(backend: TestBackend): void {
       const fast = dsg(dirs[1], users[1], 'sync', '-m', 'fast', '--wait', '30');
       assert.equal(fast.code, 0, fast.stderr);
       assert.match(fast.stderr, /taking it over/);
-      const repo = box.repo();
-      const published = fullState(repo);
+      const repo = box.inspect();
+      const published = await repo.full();
       slow.child.kill('SIGCONT');
       const r = await slow.done;
       assert.equal(r.code, 1);
       assert.match(r.stderr, /lost the repository lock/);
-      const manifest = JSON.parse(readFileSync(join(repo, '.dsg/last-sync.json'), 'utf8'));
+      const manifest = JSON.parse((await repo.read('.dsg/last-sync.json'))!);
       assert.equal(manifest.metadata.snapshot_id, 's2');
       assert.equal(manifest.entries['input/slow'], undefined);
       // Only the paused writer's abandoned staging may differ; recovery removes it.
       assert.equal(dsg(dirs[1], users[1], 'recover').code, 0);
-      assert.deepEqual(fullState(repo), published);
+      assert.deepEqual(await repo.full(), published);
       // The paused writer's change is still local and goes up on its next sync.
       const again = dsg(dirs[0], users[0], 'sync', '-m', 'slow again');
       assert.equal(again.code, 0, again.stderr);

@@ -3,11 +3,12 @@
  * local repository, per-user config, and `dsg` invocations with parsed --json output.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { fullState, treeState } from './trees.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** dist/src/cli/main.js, whether the tests run compiled (dist/test/helpers) or from source. */
@@ -44,6 +45,38 @@ export interface TestBackend {
   assertClean?(box: Sandbox, name: string): void;
   /** Backends with native snapshots (ZFS @sN): their ids, oldest first. */
   nativeSnapshots?(box: Sandbox, name: string): string[];
+  /**
+   * What the suites read of a repository. Absent: the folder `repositoryRoot` is read
+   * (POSIX, ZFS); object stores read their store (test/helpers/objects.ts).
+   */
+  inspect?(box: Sandbox, name: string): RepoInspector;
+}
+
+/** A repository as the suites see it, whatever its backend (async: object stores answer over the network). */
+export interface RepoInspector {
+  /**
+   * path → "file:<hash>" | "link:<target>" of the current data tree: POSIX and ZFS read their
+   * browsable tree; object stores take the current snapshot's entries and hash each stored object.
+   */
+  tree(): Promise<Record<string, string>>;
+  /** A file under the repository root (".dsg/last-sync.json") as text; null when absent. */
+  read(rel: string): Promise<string | null>;
+  /** Names directly under a folder (".dsg/archive"), sorted; [] when absent. */
+  list(rel: string): Promise<string[]>;
+  exists(rel: string): Promise<boolean>;
+  /** Every stored file or object, hidden ones included, with its content hash: for "nothing changed" checks. */
+  full(): Promise<Record<string, string>>;
+}
+
+/** The inspector of a repository kept as a folder. */
+export function folderInspector(root: string): RepoInspector {
+  return {
+    tree: async () => treeState(root),
+    read: async (rel) => (existsSync(join(root, rel)) ? readFileSync(join(root, rel), 'utf8') : null),
+    list: async (rel) => (existsSync(join(root, rel)) ? readdirSync(join(root, rel)).sort() : []),
+    exists: async (rel) => existsSync(join(root, rel)),
+    full: async () => fullState(root),
+  };
 }
 
 export const posixBackend: TestBackend = {
@@ -78,9 +111,14 @@ export class Sandbox {
     return join(this.base, 'home');
   }
 
-  /** The folder of project `name`'s repository (data tree and .dsg/). */
+  /** The folder of project `name`'s repository (data tree and .dsg/); POSIX and ZFS only. */
   repo(name = this.name): string {
     return this.backend.repositoryRoot(this, name);
+  }
+
+  /** Project `name`'s repository as the suites see it, on any backend. */
+  inspect(name = this.name): RepoInspector {
+    return this.backend.inspect?.(this, name) ?? folderInspector(this.repo(name));
   }
 
   /** A user config folder; returns the environment to run dsg as that user. */

@@ -2,9 +2,9 @@
 import { readFileSync } from 'node:fs';
 
 /** Poll `cond` every 50 ms; fail naming `what` after `ms`. */
-export async function until(what: string, cond: () => boolean, ms = 20000): Promise<void> {
+export async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 20000): Promise<void> {
   const end = Date.now() + ms;
-  while (!cond()) {
+  while (!(await cond())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }

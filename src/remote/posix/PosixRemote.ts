@@ -22,7 +22,7 @@ import { FileReadError } from '../../errors/FileReadError.js';
 import { ManifestError } from '../../errors/ManifestError.js';
 import { RemoteError } from '../../errors/RemoteError.js';
 import { archiveFileName, archiveNameCandidates, compressArchive, decompressArchive, snapshotIdOfArchive } from '../../manifest/archive.js';
-import { parseRemoteJournal, TX_ID, type RemoteJournal, type TreeChanges } from './journal.js';
+import { parseRemoteJournal, TX_ID, type RemoteJournal, type TreeChanges } from '../journal.js';
 import { PublishedIncompleteError } from '../../errors/PublishedIncompleteError.js';
 import { describeIoError } from '../../errors/describeIoError.js';
 import type { DirEntry, TailRead } from '../../transport/Transport.js';
@@ -343,6 +343,10 @@ export class PosixRemote implements RemoteFilesystem {
     }
     await this.transport.unlink(aside);
     return false;
+  }
+
+  async concurrencyProblem(): Promise<string | null> {
+    return null; // link() and rename() are atomic on every POSIX file system
   }
 
   async releaseLock(token: string): Promise<void> {

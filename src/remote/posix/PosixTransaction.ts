@@ -14,7 +14,7 @@ import { forEachLimited, METADATA_CONCURRENCY, TRANSFER_CONCURRENCY } from '../.
 import { serializeSyncMessages, type SyncMessages } from '../../manifest/syncMessages.js';
 import { sameContent, type Entry, type FileEntry, type Manifest } from '../../manifest/types.js';
 import type { RemoteTransaction, StagedArchive } from '../RemoteFilesystem.js';
-import type { RemoteJournal, TreeChanges } from './journal.js';
+import type { RemoteJournal, TreeChanges } from '../journal.js';
 import type { KnownDirs, PosixRemote } from './PosixRemote.js';
 import { describeIoError } from '../../errors/describeIoError.js';
 

@@ -41,7 +41,7 @@ import { processIsRunning } from '../../platform/processIdentity.js';
 import { reachStep } from '../../protocol/steps.js';
 import type { Transport } from '../../transport/Transport.js';
 import { PosixRemote } from '../posix/PosixRemote.js';
-import type { RemoteJournal } from '../posix/journal.js';
+import type { RemoteJournal } from '../journal.js';
 import type { RemoteRecovery, TreeDifference } from '../RemoteFilesystem.js';
 import { parseZfsList, runZfs, ZfsCommandError, zfsName } from './zfsCommand.js';
 

@@ -1,9 +1,10 @@
 /**
- * The POSIX repository's record of one staged transaction, `.dsg/staging/<tx-id>/journal.json`:
- * written last while staging (before the commit point), read by recovery to roll forward.
+ * A repository's record of one staged transaction, `.dsg/staging/<tx-id>/journal.json` (POSIX,
+ * ZFS and the object stores): written last while staging (before the commit point), read by
+ * recovery to roll forward. Object stores have no data tree, so their `changes` lists are empty.
  */
-import { RemoteError } from '../../errors/RemoteError.js';
-import { unsafeLinkReason, unsafePathReason } from '../../manifest/codec.js';
+import { RemoteError } from '../errors/RemoteError.js';
+import { unsafeLinkReason, unsafePathReason } from '../manifest/codec.js';
 
 const HEX16 = /^[0-9a-f]{16}$/;
 /** Transaction ids name folders and files: letters, digits and dashes only. */
