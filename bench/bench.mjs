@@ -7,7 +7,7 @@
 //                        [--workdir DIR] [--out FILE]
 //
 // Order: 3 and 4 (init, bounded) first, then 5 and 6 (sync on a ZFS vs a POSIX repository), then
-// 7 and 8 (uploads over SSH: dsg vs rsync -e ssh and scp), then the status tree (its one-off 100,000-file dsg init is the longest step). If that init fails or
+// 7 and 8 (uploads over SSH: dsg vs rsync -e ssh and scp), 12 and 13 (uploads to S3: dsg vs rclone), then the status tree (its one-off 100,000-file dsg init is the longest step). If that init fails or
 // passes --setup-timeout, measurements 1–2 are recorded as not run and repeated on a fallback tree
 // of the init size (rows 1b, 2b), so the run still says something about status.
 //
@@ -21,7 +21,15 @@
 // HOME=<work>/ssh-home, whose ~/.ssh/ holds copies of that client setup; rsync and scp use
 // `ssh -F $DSG_TEST_SSH_DIR/config`. Without a server, rows 7–8 say "not run" with the reason.
 //
-// Needs a built dsg (dist/), git, rsync, xxhsum, ssh, scp and GNU time (/usr/bin/time); bench/run.sh
+// Measurements 12–13 need an S3 server: bench/run.sh starts the throwaway Ceph RADOS Gateway of the
+// tests (scripts/s3.sh, 127.0.0.1, memstore) and passes it in DSG_TEST_S3_ENDPOINT /
+// DSG_TEST_S3_ACCESS_KEY / DSG_TEST_S3_SECRET_KEY (and DSG_TEST_S3_DIR, its folder). dsg gets the keys
+// as AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY; rclone gets an S3 remote `dsgbench:` by
+// RCLONE_CONFIG_DSGBENCH_* and `--config /dev/null`, without AWS_CA_BUNDLE (it breaks rclone's S3
+// backend). The gateway keeps everything in RAM: every run's upload is purged right after it.
+// Without a server, rows 12–13 say "not run" with the reason.
+//
+// Needs a built dsg (dist/), git, rsync, xxhsum, ssh, scp, rclone and GNU time (/usr/bin/time); bench/run.sh
 // installs the missing ones. Writes bench/RESULTS.md (rewritten after every measurement, so a
 // crash still leaves what was measured). Generated trees live in bench/work/<run>/ (or under
 // --workdir) and are removed at the end unless --keep.
@@ -65,7 +73,7 @@ function parseArgs(argv) {
     else if (a === '--out') o.out = resolve(val());
     else if (a === '--only') {
       const list = val().split(',').map((x) => x.trim()).filter(Boolean);
-      if (!list.length || list.some((x) => !/^([1-9]|1[01])$/.test(x))) usage('--only takes measurement numbers 1–11 separated by commas, e.g. --only 5,6');
+      if (!list.length || list.some((x) => !/^([1-9]|1[0-3])$/.test(x))) usage('--only takes measurement numbers 1–13 separated by commas, e.g. --only 5,6');
       o.only = new Set(list.map(Number));
     }
     else if (a === '-h' || a === '--help') usage();
@@ -80,12 +88,12 @@ function parseArgs(argv) {
 
 function usage(err) {
   const text = 'usage: node bench/bench.mjs [--quick] [--runs N] [--timeout SECONDS] [--setup-timeout SECONDS] [--no-big] [--keep] [--only LIST] [--workdir DIR] [--out FILE]\n' +
-    '  --quick     small trees (10,000 / 2,000 / 400 / 2,000 files, 100 MiB) for a fast try\n' +
+    '  --quick     small trees (10,000 / 2,000 / 400 / 2,000 files: status / init / sync / SSH and S3 uploads; 100 MiB) for a fast try\n' +
     '  --runs N    timed runs per measurement after one warm-up (default 3; the median is reported)\n' +
     '  --timeout S per-command limit in seconds (default 1200); a command past it is killed and recorded\n' +
     '  --setup-timeout S  limit for the one-off dsg init of the status tree (default 3 × --timeout)\n' +
-    '  --no-big    skip the single-big-file measurements (4, 6 and 7)\n' +
-    '  --only L    run only these measurements, e.g. --only 5,6 (1, 2 and 9 share one tree and run together)\n' +
+    '  --no-big    skip the single-big-file measurements (4, 6, 7 and 13)\n' +
+    '  --only L    run only these measurements (1–13), e.g. --only 5,6 or --only 12,13 (1, 2 and 9 share one tree and run together)\n' +
     '  --keep      keep the generated trees\n' +
     '  --workdir D where to generate trees (default bench/work/)\n' +
     '  --out F     results file (default bench/RESULTS.md)\n';
@@ -100,12 +108,12 @@ function usage(err) {
 const opts = parseArgs(process.argv.slice(2));
 const MODE = opts.quick ? 'quick' : 'full';
 const SIZES = opts.quick
-  ? { statusFiles: 10_000, statusDirs: 100, initFiles: 2_000, initDirs: 20, bigBytes: 100 * 2 ** 20, syncFiles: 400, syncDirs: 4, syncChanged: 200, sshFiles: 2_000, sshDirs: 20, scaleFiles: 100_000, scaleDirs: 1_000 }
-  : { statusFiles: 100_000, statusDirs: 1_000, initFiles: 20_000, initDirs: 200, bigBytes: 2 ** 30, syncFiles: 2_000, syncDirs: 20, syncChanged: 1_000, sshFiles: 10_000, sshDirs: 100, scaleFiles: 1_000_000, scaleDirs: 10_000 };
+  ? { statusFiles: 10_000, statusDirs: 100, initFiles: 2_000, initDirs: 20, bigBytes: 100 * 2 ** 20, syncFiles: 400, syncDirs: 4, syncChanged: 200, sshFiles: 2_000, sshDirs: 20, s3Files: 2_000, s3Dirs: 20, scaleFiles: 100_000, scaleDirs: 1_000 }
+  : { statusFiles: 100_000, statusDirs: 1_000, initFiles: 20_000, initDirs: 200, bigBytes: 2 ** 30, syncFiles: 2_000, syncDirs: 20, syncChanged: 1_000, sshFiles: 10_000, sshDirs: 100, s3Files: 10_000, s3Dirs: 100, scaleFiles: 1_000_000, scaleDirs: 10_000 };
 /** Issue 10's memory targets: status and sync ≤ 80 MB + 1 KB per file; a 1 GiB sync < 200 MB (decimal MB/KB, the stricter reading). */
 const rssTargetKB = (files) => (80e6 + 1e3 * files) / 1024;
 const BIG_SYNC_RSS_TARGET_KB = 200e6 / 1024;
-/** Sizes of the small files of measurements 5 and 8 (in 5 written at setup and rewritten before every run). */
+/** Sizes of the small files of measurements 5, 8 and 12 (in 5 written at setup and rewritten before every run). */
 const SYNC_MIN_SIZE = 1024;
 const SYNC_MAX_SIZE = 4096;
 const wanted = (n) => !opts.only || opts.only.has(n);
@@ -328,14 +336,15 @@ function writeResults() {
   L.push('# dsg benchmark results', '');
   L.push(`Written by \`npm run bench\` (\`bench/run.sh\` → \`bench/bench.mjs\`)${state.finished ? '' : ' — **run incomplete** (interrupted or still running)'}.`, '');
   L.push(`- Date: ${state.started.toISOString()} (finished ${state.finished ? now.toISOString() : '—'}; whole run ${state.totalS == null ? '—' : `${fmtS(state.totalS)} s`})`);
-  L.push(`- Mode: **${MODE}** (${opts.runs} timed run${opts.runs > 1 ? 's' : ''} per command after 1 warm-up; median reported; per-command timeout ${opts.timeout} s, ${opts.setupTimeout} s for the one-off init of the status tree)${opts.only ? `; **only measurements ${[...opts.only].sort((a, b) => a - b).join(', ')}** (\`--only\`)` : ''}${opts.big ? '' : '; `--no-big`: rows 4, 6 and 7 skipped'}`);
+  L.push(`- Mode: **${MODE}** (${opts.runs} timed run${opts.runs > 1 ? 's' : ''} per command after 1 warm-up; median reported; per-command timeout ${opts.timeout} s, ${opts.setupTimeout} s for the one-off init of the status tree)${opts.only ? `; **only measurements ${[...opts.only].sort((a, b) => a - b).join(', ')}** (\`--only\`)` : ''}${opts.big ? '' : '; `--no-big`: rows 4, 6, 7 and 13 skipped'}`);
   L.push(`- Machine: ${cpus()[0]?.model ?? 'unknown CPU'}; nproc ${env.nproc}; ${fmtBytes(totalmem())} RAM; Linux ${release()}; file system of the work dir: ${env.fstype}`);
   if (env.diskLine) L.push(`- ${env.diskLine}`);
   L.push(`- Load average (1/5/15 min) at start: ${env.loadStart}; at end: ${env.loadEnd ?? '—'}. Other processes on the machine (e.g. test runs) add noise; the per-measurement load is in the notes column.`);
   L.push(`- node ${process.version}; dsg ${env.dsgVersion} (git ${env.gitRev}; ${env.dsgBuild}); ${env.gitVersion}; ${env.rsyncVersion}; ${env.xxhsumVersion}`);
   if (env.zfsLine) L.push(`- ${env.zfsLine}`);
   if (env.sshLine) L.push(`- ${env.sshLine}`);
-  L.push('- Trees (random bytes, every file distinct; small files 100 B–4 KiB uniform, 1–4 KiB in the trees of measurements 5 and 8):');
+  if (env.s3Line) L.push(`- ${env.s3Line}`);
+  L.push('- Trees (random bytes, every file distinct; small files 100 B–4 KiB uniform, 1–4 KiB in the trees of measurements 5, 8 and 12):');
   for (const t of state.trees) {
     L.push(`  - ${t.name}: ${fmtInt(t.files)} file${t.files > 1 ? 's' : ''} in ${fmtInt(t.dirs)} \`input/\` folder${t.dirs > 1 ? 's' : ''}, ${fmtBytes(t.bytes)} (${fmtInt(t.bytes)} B); generated in ${fmtS(t.genS)} s`);
   }
@@ -346,11 +355,13 @@ function writeResults() {
   const memRows = sorted.filter((r) => r.table === 'memory');
   const sshRows = sorted.filter((r) => r.table === 'ssh');
   const backendRows = sorted.filter((r) => r.table === 'backends');
+  const s3Rows = sorted.filter((r) => r.table === 's3');
+  const otherTables = backendRows.length || sshRows.length || s3Rows.length;
   // In a backends row, the `dsg` side is the ZFS repository and the `other` side the POSIX one.
   const ratioOf = (d, o) => (d.median != null && o.median != null && o.median > 0 ? `${(d.median / o.median).toFixed(2)}×` : 'n/a');
   const cellOf = (x) => (x.median != null ? fmtS(x.median) : `**${x.failure ?? 'failed'}**`);
   L.push('Times are wall-clock seconds (median). Peak RSS is GNU time\'s `%M` (max over the process and its children), in MiB.', '');
-  if (rows.length || !(backendRows.length || sshRows.length)) {
+  if (rows.length || !otherTables) {
     L.push('Ratio = dsg / other: above 1 means dsg is slower.', '');
     L.push('| # | Measurement | dsg (s) | Compared with | other (s) | Ratio dsg/other | dsg peak RSS (MiB) | other peak RSS (MiB) | Notes |');
     L.push('|---|---|---:|---|---:|---:|---:|---:|---|');
@@ -358,9 +369,9 @@ function writeResults() {
   for (const r of rows) {
     L.push(`| ${r.id} | ${r.title} | ${cellOf(r.dsg)} | \`${r.other.label}\` | ${cellOf(r.other)} | ${ratioOf(r.dsg, r.other)} | ${fmtMiB(r.dsg.rssKB)} | ${fmtMiB(r.other.rssKB)} | ${r.notes.join('; ')} |`);
   }
-  if (rows.length || !(backendRows.length || sshRows.length)) L.push('');
+  if (rows.length || !otherTables) L.push('');
   if (backendRows.length) {
-    if (rows.length || sshRows.length) L.push('### dsg on a ZFS repository vs on a POSIX repository', '');
+    if (rows.length || sshRows.length || s3Rows.length) L.push('### dsg on a ZFS repository vs on a POSIX repository', '');
     L.push('Both columns are `dsg sync`; only the repository differs (ZFS through zfs-fuse, see Method). Ratio = ZFS / POSIX: above 1 means the ZFS repository is slower.', '');
     L.push('| # | Measurement | ZFS (s) | POSIX (s) | Ratio ZFS/POSIX | ZFS peak RSS (MiB) | POSIX peak RSS (MiB) | Notes |');
     L.push('|---|---|---:|---:|---:|---:|---:|---|');
@@ -370,7 +381,7 @@ function writeResults() {
     L.push('');
   }
   if (sshRows.length) {
-    if (rows.length || backendRows.length) L.push('### Uploads over SSH: dsg vs rsync and scp', '');
+    if (rows.length || backendRows.length || s3Rows.length) L.push('### Uploads over SSH: dsg vs rsync and scp', '');
     L.push('To the test sshd on 127.0.0.1 (see Method). Each cell: median seconds, and MB/s (MB = 10^6 B) for the one-file row. Target ratios from issue 9: row 7 **dsg throughput / rsync throughput ≥ 1.5×** (above 1 = dsg faster; higher is better); row 8 **dsg time / rsync time ≤ 1.0×** (below 1 = dsg faster; lower is better).', '');
     L.push('| # | Measurement | dsg init | `rsync -a -e ssh` | `scp -O` | `scp` (SFTP) | Ratio | Target | Met | Peak RSS (MiB) dsg / rsync / scp -O / scp | Notes |');
     L.push('|---|---|---:|---:|---:|---:|---:|---:|---|---:|---|');
@@ -389,6 +400,19 @@ function writeResults() {
     }
     L.push('');
   }
+  if (s3Rows.length) {
+    if (rows.length || backendRows.length || sshRows.length) L.push('### Uploads to S3: dsg vs rclone', '');
+    L.push(`To the test Ceph RADOS Gateway on 127.0.0.1 (memstore; see Method). Each cell: median seconds, and MB/s (MB = 10^6 B) for the one-file row. Ratio = dsg time / rclone time: above 1 means dsg is slower. \`rclone copy\` runs with rclone's defaults (\`--transfers ${s3.defaults.transfers}\`); the third column raises \`--transfers\` to ${S3_RCLONE_MANY}, the number of small files dsg sends at once (one file: not run, see Method).`, '');
+    L.push(`| # | Measurement | dsg init | \`rclone copy\` | \`rclone copy --transfers ${S3_RCLONE_MANY}\` | Ratio dsg/rclone | Ratio dsg/rclone (${S3_RCLONE_MANY}) | Peak RSS (MiB) dsg / rclone / rclone (${S3_RCLONE_MANY}) | Notes |`);
+    L.push('|---|---|---:|---:|---:|---:|---:|---:|---|');
+    for (const r of s3Rows) {
+      const cell = (x) => (x == null ? '—' : x.median == null ? `**${x.failure ?? 'failed'}**` : r.small ? `${fmtS(x.median)} s` : `${fmtS(x.median)} s (${(r.bytes / x.median / 1e6).toFixed(0)} MB/s)`);
+      const [d, rc, rc16] = [r.sides[0], r.sides[1], r.sides[2] ?? null];
+      const ratio = (o) => (o == null ? '—' : ratioOf(d, o));
+      L.push(`| ${r.id} | ${r.title} | ${cell(d)} | ${cell(rc)} | ${cell(rc16)} | ${ratio(rc)} | ${ratio(rc16)} | ${[d, rc, rc16].map((x) => (x == null ? '—' : fmtMiB(x.rssKB))).join(' / ')} | ${r.notes.join('; ')} |`);
+    }
+    L.push('');
+  }
   renderMemoryAndScale(L, sorted, memRows);
   const f = (x) => `${x.warm == null ? '—' : fmtS(x.warm)} → ${x.runs.length ? x.runs.map(fmtS).join(', ') : '—'}`;
   L.push('### Every timed run (s)', '');
@@ -399,22 +423,28 @@ function writeResults() {
     for (const r of solo) L.push(`| ${r.id} | ${f(r.dsg)} |`);
     L.push('');
   }
-  if (rows.length || !(backendRows.length || sshRows.length)) {
+  if (rows.length || !otherTables) {
     L.push('| # | dsg: warm-up → runs | other: warm-up → runs |');
     L.push('|---|---|---|');
     for (const r of rows) L.push(`| ${r.id} | ${f(r.dsg)} | ${f(r.other)} |`);
-    if (backendRows.length || sshRows.length) L.push('');
+    if (otherTables) L.push('');
   }
   if (backendRows.length) {
     L.push('| # | ZFS: warm-up → runs | POSIX: warm-up → runs |');
     L.push('|---|---|---|');
     for (const r of backendRows) L.push(`| ${r.id} | ${f(r.dsg)} | ${f(r.other)} |`);
-    if (sshRows.length) L.push('');
+    if (sshRows.length || s3Rows.length) L.push('');
   }
   if (sshRows.length) {
     L.push('| # | dsg init: warm-up → runs | rsync -a -e ssh | scp -O | scp |');
     L.push('|---|---|---|---|---|');
     for (const r of sshRows) L.push(`| ${r.id} | ${r.sides.map(f).join(' | ')} |`);
+    if (s3Rows.length) L.push('');
+  }
+  if (s3Rows.length) {
+    L.push(`| # | dsg init: warm-up → runs | rclone copy | rclone copy --transfers ${S3_RCLONE_MANY} |`);
+    L.push('|---|---|---|---|');
+    for (const r of s3Rows) L.push(`| ${r.id} | ${f(r.sides[0])} | ${f(r.sides[1])} | ${r.sides[2] ? f(r.sides[2]) : '—'} |`);
   }
   L.push('');
   L.push('### Setup steps (timed once, for information)', '');
@@ -436,13 +466,18 @@ function writeResults() {
   L.push('');
   L.push('On ZFS, dsg keeps the POSIX repository layout on the dataset and each sync also takes one `zfs snapshot <pool>/<name>@sN` after its commit, so rows 5–6 include that call. ZFS here is **zfs-fuse** (a FUSE implementation, single user-space daemon, file-backed throwaway pool on the work disk, created by `bench/run.sh` via `scripts/zfs-pool.sh`): its absolute numbers and the ZFS/POSIX ratio say little about kernel OpenZFS; they show what this build costs on this machine. Every old version stays in the repository (in `objects/`, and on ZFS in the @sN snapshots), so rows 5–6 grow both repositories by one version per run. Without a pool (not root, zfs-fuse missing) the ZFS column says \`not run\` with the reason and the POSIX column is still measured.');
   L.push('');
-  L.push('Order of the run: 3, 4, 5, 6, 7, 8, 10, then the status tree (rows 1, 2, 9; its one-off `dsg init` is a long step), then the scale tree (row 11, the longest). If the status tree\'s init fails or passes its limit, rows 1–2 say so and rows 1b–2b repeat the status measurements on a fallback tree the size of the init tree.');
+  L.push('Order of the run: 3, 4, 5, 6, 7, 8, 12, 13, 10, then the status tree (rows 1, 2, 9; its one-off `dsg init` is a long step), then the scale tree (row 11, the longest). If the status tree\'s init fails or passes its limit, rows 1–2 say so and rows 1b–2b repeat the status measurements on a fallback tree the size of the init tree.');
   L.push('');
   L.push('Outputs of earlier runs (repositories, rsync/scp destinations) are moved aside, not deleted, between runs and removed when the measurement ends: this disk (ext4 with online discard) slows file creation for seconds after a large delete, which would land in whichever tool runs next. All commands run with a warm page cache (the tree was just written or read by the warm-up); `sync` is run (untimed) before every timed command so earlier write-back does not land in it. dsg and the other tool alternate run by run, so drifting machine load hits both. Wall time is measured around the process with `process.hrtime`; peak RSS comes from `/usr/bin/time -f \'%e %M\'`. dsg makes uploaded data durable before it commits a snapshot (fsync/syncfs; over SSH on the server); in rows 3–4 rsync is followed by `sync -f`, while rows 7–8 compare with plain `rsync -a` and `scp`, which do not flush.');
   L.push('');
   L.push(`9. **one-file sync in the status tree**: after rows 1–2, \`dsg sync -m …\` after one file got new random bytes (untimed, before every run); checked to report \`1 uploaded\`. Its peak RSS is compared with issue 10's target for status and sync: 80 MB + 1 KB per file (decimal units, the stricter reading).`);
   L.push(`10. **sync of one changed big file in a project of many small ones**: a project of ${fmtInt(SIZES.initFiles)} small files and one ${fmtBytes(SIZES.bigBytes)} file, already in a local POSIX repository; before every run (untimed) the big file gets fresh random bytes; target peak RSS < 200 MB.`);
   L.push(`11. **scale**: the steps of the status tree on ${fmtInt(SIZES.scaleFiles)} files in ${fmtInt(SIZES.scaleDirs)} folders (same generator): \`dsg init\` once, then \`dsg status\` (nothing changed) and the one-file \`dsg sync\` of row 9, compared with the ${fmtInt(SIZES.statusFiles)}-file figures of this run (the status tree's init in the setup table, rows 1 and 9). Target: time and peak RSS ≤ 11× those.`);
+  const d = s3.defaults;
+  L.push(`12. **upload of many small files to S3**: \`dsg init\` of a project of ${fmtInt(SIZES.s3Files)} files of 1–4 KiB in ${fmtInt(SIZES.s3Dirs)} folders (row 8's generator and sizes, so rows 8 and 12 upload trees of the same shape) into an empty prefix of the bucket (\`repository: {type: s3, bucket: ${S3_BUCKET}, prefix: <fresh prefix>, endpoint: "http://127.0.0.1:<port>"}\`, keys in AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY), vs \`rclone copy project dsgbench:${S3_BUCKET}/<fresh prefix>\` with rclone's defaults (\`--transfers ${d.transfers}\`: that many files in flight, \`--checkers ${d.checkers}\`), and the same with \`--transfers ${S3_RCLONE_MANY}\`: dsg puts up to ${S3_RCLONE_MANY} small files at once (one PutObject each), so the third column shows how much of the gap is only the number of requests in flight. rclone's source is the data alone: the project's \`.dsg/\` is deleted before every run of every side and \`--exclude /.dsgconfig.yml\` leaves out dsg's config file. Ratio = dsg time / rclone time.`);
+  L.push(`13. **upload of one big file to S3**: \`dsg init\` of a project holding one ${fmtBytes(SIZES.bigBytes)} random file, vs \`rclone copy project/input/big.bin dsgbench:${S3_BUCKET}/<fresh prefix>\`. Both send it as a multipart upload with 4 parts in flight: dsg in 16 MiB parts, hashing (XXH3) as it reads; rclone (above \`--s3-upload-cutoff ${d['s3-upload-cutoff']}\`) in \`--s3-chunk-size ${d['s3-chunk-size']}\` parts, \`--s3-upload-concurrency ${d['s3-upload-concurrency']}\`, after reading the file once for the MD5 it stores in the object's metadata (its default; \`--s3-disable-checksum\` would skip it). \`--transfers\` only sets how many files go at once, so the \`--transfers ${S3_RCLONE_MANY}\` column is not run for one file. Throughput = file size / median time.`);
+  L.push('');
+  L.push(`Rows 12–13: the server is the throwaway single-node Ceph cluster of the tests (\`scripts/s3.sh\`, started by \`bench/run.sh\`): one monitor, one OSD on **memstore** (all data in RAM, no disk), one radosgw, all on 127.0.0.1 of this machine, so client and server share its ${env.nproc} CPUs and the loopback: the figures measure client and gateway together, CPU-bound, with no network and no disk on the server side. The bucket \`${S3_BUCKET}\` is created (untimed) before the first run, so no timed run creates it. Every run writes below a prefix no run used before; after every run (untimed) that prefix is deleted (\`rclone purge\`), radosgw's garbage collector is run (\`radosgw-admin gc process --include-all\`), and the bench waits until the OSD's used bytes (\`stat_bytes_used\` from its admin socket) are back to what they were before the measurement, so memstore (about 2 bytes of RAM per stored byte) never holds more than one run's upload. Each copy is checked after timing (untimed): dsg must print \`Snapshot s1 created: N uploaded\` and its \`objects/\` prefix must hold N objects with the tree's total size; rclone's destination must hold N objects with the tree's total size (both by \`rclone size --json\`). dsg's time includes its repository bookkeeping (the put-if-absent probe, lock, journal, snapshot manifest and archive). Peak RSS is the client process alone (node for dsg, rclone); the Ceph daemons are not counted. rclone runs with \`--config /dev/null\`, its remote \`dsgbench:\` defined by \`RCLONE_CONFIG_DSGBENCH_TYPE=s3\`, \`…_PROVIDER=Ceph\`, \`…_ENDPOINT\`, \`…_ACCESS_KEY_ID\`, \`…_SECRET_ACCESS_KEY\`, and without \`AWS_CA_BUNDLE\` (set on this machine; rclone's S3 backend then fails every call) or any other \`RCLONE_*\` variable.`);
   L.push('');
   L.push('## Problems seen', '');
   if (state.problems.length) for (const p of state.problems) L.push(`- ${p}`);
@@ -521,6 +556,7 @@ function scrub(text) {
   t = t.replaceAll(/\/tmp\/dsg-zfs\.[A-Za-z0-9]+/g, '<pool dir>'); // scripts/zfs-pool.sh's folder
   if (ssh.dir) t = t.replaceAll(ssh.dir, '<sshd dir>/ssh');
   t = t.replaceAll(/\/tmp\/dsg-sshd\.[A-Za-z0-9]+/g, '<sshd dir>'); // scripts/sshd.sh's folder
+  t = t.replaceAll(/\/tmp\/dsg-s3\.[A-Za-z0-9]+/g, '<s3 dir>'); // scripts/s3.sh's folder
   return t.replaceAll(ROOT, '<checkout>');
 }
 
@@ -584,6 +620,11 @@ async function runGroup(id, title, sideList, notes = [], table = 'tools') {
 }
 
 const dsgArgs = (...a) => [DSG, ...a];
+
+/** Version of one of the project's installed dependencies (node_modules), or n/a. */
+function depVersion(name) {
+  try { return JSON.parse(readFileSync(join(ROOT, 'node_modules', ...name.split('/'), 'package.json'), 'utf8')).version; } catch { return 'n/a'; }
+}
 
 /** A setup step that must work; timed and recorded, with a failure recorded before rethrow. */
 async function setupStep(what, cmd, args, options, note) {
@@ -1219,6 +1260,228 @@ async function sshMeasurement(id, kind, cfgHome) {
   rmSync(base, { recursive: true, force: true });
 }
 
+// ---------------------------------------------------------------- uploads to S3 (measurements 12–13)
+
+/** The bucket of rows 12–13 on the test gateway (made once, untimed, before the first run). */
+const S3_BUCKET = 'dsg-bench';
+/** rclone's --transfers of the third column of row 12: the small files dsg sends at once (ObjectTransaction's PUTS_IN_FLIGHT). */
+const S3_RCLONE_MANY = 16;
+
+/**
+ * The RGW bench/run.sh started (scripts/s3.sh), or why there is none; the environments of dsg and
+ * rclone; rclone's defaults as the installed rclone states them.
+ */
+const s3 = {
+  endpoint: null, dir: null, unavailable: null, dsgEnv: null, rcloneEnv: null, baseline: null,
+  // rclone 1.60's; replaced by what `rclone help flags` says when rows 12–13 run.
+  defaults: { transfers: '4', checkers: '8', 's3-upload-cutoff': '200Mi', 's3-chunk-size': '5Mi', 's3-upload-concurrency': '4' },
+};
+
+/** One rclone call against the bench remote (untimed): `--config /dev/null`, the remote from the environment. */
+function rclone(args, timeoutMs = TIMEOUT_MS) {
+  return spawnSync('rclone', ['--config', '/dev/null', ...args], { env: s3.rcloneEnv, encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 << 20 });
+}
+const rcloneOut = (r) => `${r.error ? `${r.error.message} ` : ''}${r.stdout ?? ''}${r.stderr ?? ''}`.trim();
+
+function probeS3() {
+  const endpoint = process.env.DSG_TEST_S3_ENDPOINT;
+  const key = process.env.DSG_TEST_S3_ACCESS_KEY;
+  const secret = process.env.DSG_TEST_S3_SECRET_KEY;
+  if (!endpoint || !key || !secret) {
+    s3.unavailable = process.env.DSG_BENCH_S3_UNAVAILABLE
+      || 'no test S3 server (DSG_TEST_S3_ENDPOINT / DSG_TEST_S3_ACCESS_KEY / DSG_TEST_S3_SECRET_KEY not set; bench/run.sh starts one with scripts/s3.sh when rows 12–13 are selected)';
+    return;
+  }
+  s3.dir = process.env.DSG_TEST_S3_DIR ? resolve(process.env.DSG_TEST_S3_DIR) : null;
+  s3.dsgEnv = { ...process.env, AWS_ACCESS_KEY_ID: key, AWS_SECRET_ACCESS_KEY: secret };
+  delete s3.dsgEnv.AWS_SESSION_TOKEN;
+  delete s3.dsgEnv.AWS_PROFILE;
+  // rclone: its defaults, so no inherited RCLONE_* setting; AWS_CA_BUNDLE makes its S3 backend fail every call.
+  const e = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('RCLONE_')));
+  delete e.AWS_CA_BUNDLE;
+  s3.rcloneEnv = {
+    ...e,
+    RCLONE_CONFIG_DSGBENCH_TYPE: 's3',
+    RCLONE_CONFIG_DSGBENCH_PROVIDER: 'Ceph',
+    RCLONE_CONFIG_DSGBENCH_ENDPOINT: endpoint,
+    RCLONE_CONFIG_DSGBENCH_ACCESS_KEY_ID: key,
+    RCLONE_CONFIG_DSGBENCH_SECRET_ACCESS_KEY: secret,
+  };
+  const help = spawnSync('rclone', ['help', 'flags'], { encoding: 'utf8', timeout: 30_000 });
+  for (const flag of ['transfers', 'checkers', 's3-chunk-size', 's3-upload-concurrency', 's3-upload-cutoff']) {
+    const m = new RegExp(`--${flag} \\S+\\s.*\\(default ([^)]+)\\)`).exec(help.stdout ?? '');
+    if (m) s3.defaults[flag] = m[1];
+  }
+  // The bucket, made once here so that no timed run creates it (dsg init and rclone would both do it).
+  const mk = rclone(['mkdir', `dsgbench:${S3_BUCKET}`], 60_000);
+  if (mk.error || mk.status !== 0) {
+    s3.unavailable = `\`rclone mkdir dsgbench:${S3_BUCKET}\` on ${endpoint} failed (${mk.error ? mk.error.message : `exit ${mk.status}`}): ${scrub(tail(rcloneOut(mk), 300)) || '(no output)'}`;
+    return;
+  }
+  s3.endpoint = endpoint;
+}
+
+/** The OSD's used bytes (memstore: what it holds in RAM), from its admin socket; null if unknown. */
+function s3UsedBytes() {
+  if (!s3.dir) return null;
+  let sock;
+  try { sock = readdirSync(s3.dir).find((n) => /^osd\.\d+\.asok$/.test(n)); } catch { return null; }
+  if (!sock) return null;
+  const r = spawnSync('ceph', ['--admin-daemon', join(s3.dir, sock), 'perf', 'dump'], { encoding: 'utf8', timeout: 30_000, maxBuffer: 16 << 20 });
+  try {
+    const used = JSON.parse(r.stdout).osd?.stat_bytes_used;
+    return typeof used === 'number' ? used : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * After a run (untimed): delete everything under `prefix` in the bench bucket, have radosgw free
+ * the deleted objects' data now (its garbage collector; multipart parts and tails go through it),
+ * and wait until the OSD holds no more than before the measurement, so memstore (RAM) never keeps
+ * more than one run's upload. Returns a problem (text) or null.
+ */
+function s3Purge(prefix) {
+  const t0 = performance.now();
+  const held = s3UsedBytes();
+  const p = rclone(['purge', `dsgbench:${S3_BUCKET}/${prefix}`]);
+  // A prefix nothing was written to (a run that failed early) is "directory not found": nothing to do.
+  if ((p.error || p.status !== 0) && !/directory not found/i.test(rcloneOut(p))) {
+    return `\`rclone purge dsgbench:${S3_BUCKET}/${prefix}\` failed (${p.error ? p.error.message : `exit ${p.status}`}): ${tail(rcloneOut(p), 300)}`;
+  }
+  if (!s3.dir || s3.baseline == null) return null;
+  spawnSync('radosgw-admin', ['-c', join(s3.dir, 'ceph.conf'), 'gc', 'process', '--include-all'], { encoding: 'utf8', timeout: 120_000 });
+  const slack = 64 * 2 ** 20;
+  for (;;) {
+    const used = s3UsedBytes();
+    if (used == null || used <= s3.baseline + slack) {
+      log(`  cleanup: the OSD held ${held == null ? '?' : fmtBytes(held)}; ${prefix} purged, back to ${used == null ? '?' : fmtBytes(used)} in ${fmtS((performance.now() - t0) / 1000)} s`);
+      return null;
+    }
+    if (performance.now() - t0 > 180_000) {
+      return `after \`rclone purge\` of ${prefix} and \`radosgw-admin gc process\`, the OSD still holds ${fmtBytes(used)} (${fmtBytes(s3.baseline)} before the measurement) after 180 s`;
+    }
+    sleepMs(500);
+  }
+}
+
+/** `rclone size --json` of a prefix of the bench bucket: { count, bytes } or an error text. */
+function s3Size(prefix) {
+  const r = rclone(['size', '--json', `dsgbench:${S3_BUCKET}/${prefix}`]);
+  if (r.error || r.status !== 0) return { error: `\`rclone size\` failed (${r.error ? r.error.message : `exit ${r.status}`}): ${tail(rcloneOut(r), 300)}` };
+  try {
+    const j = JSON.parse(r.stdout);
+    return { count: j.count, bytes: j.bytes };
+  } catch {
+    return { error: `\`rclone size --json\` did not print JSON: ${tail(r.stdout ?? '', 300)}` };
+  }
+}
+
+/**
+ * Measurements 12 (kind 'small') and 13 ('big'): upload of a project to the test RGW. `dsg init`
+ * into an empty prefix, vs `rclone copy` with its defaults (and, for many files, with
+ * --transfers 16) into an empty prefix. Every run gets a prefix of its own, purged after the run.
+ */
+async function s3Measurement(id, kind, cfgHome) {
+  const small = kind === 'small';
+  const title = small
+    ? `upload of ${fmtInt(SIZES.s3Files)} small files (1–4 KiB) to S3`
+    : `upload of one ${fmtBytes(SIZES.bigBytes)} file to S3`;
+  const labels = small ? ['dsg init', 'rclone copy', `rclone copy --transfers ${S3_RCLONE_MANY}`] : ['dsg init', 'rclone copy'];
+  if (!s3.endpoint) {
+    const row = {
+      id, title, table: 's3', small, notes: [`not run: ${s3.unavailable}`],
+      sides: labels.map((label) => ({ label, warm: null, runs: [], median: null, rssKB: null, failure: 'not run' })),
+    };
+    row.dsg = row.sides[0];
+    row.other = row.sides[1];
+    state.rows.push(row);
+    state.problems.push(`Measurement ${id} not run: ${s3.unavailable}.`);
+    writeResults();
+    return;
+  }
+  const base = join(state.runDir, `s3-${kind}`);
+  const project = join(base, 'project');
+  mkdirSync(project, { recursive: true });
+  const t0 = performance.now();
+  let tree;
+  if (small) {
+    log(`generating ${fmtInt(SIZES.s3Files)} files in ${SIZES.s3Dirs} folders`);
+    tree = genSmallTree(project, SIZES.s3Files, SIZES.s3Dirs, 12, { minSize: SYNC_MIN_SIZE, maxSize: SYNC_MAX_SIZE });
+    state.trees.push({ name: `S3 upload tree (measurement ${id})`, ...tree, genS: (performance.now() - t0) / 1000 });
+  } else {
+    log(`generating one file of ${fmtBytes(SIZES.bigBytes)}`);
+    tree = genBigFile(join(project, 'input', 'big.bin'), SIZES.bigBytes);
+    state.trees.push({ name: `S3 upload file (measurement ${id})`, ...tree, genS: (performance.now() - t0) / 1000 });
+  }
+  const dsgEnv = { ...s3.dsgEnv, DSG_CONFIG_HOME: cfgHome };
+  // Every run (of every side) writes below a prefix of its own: `<top>/<n>-<side>`.
+  const top = `bench${id}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  let runNo = 0;
+  const current = {}; // side key -> prefix of its run in progress
+  s3.baseline = s3UsedBytes();
+  const purgeAfter = (key) => () => {
+    const problem = s3Purge(current[key]);
+    if (problem) {
+      state.problems.push(`Measurement ${id}, cleanup after ${key}: ${problem}.`);
+      log(`  cleanup: ${problem}`);
+    }
+  };
+  /** A destination must hold every file of the tree, with the tree's bytes in total. */
+  const sizeCheck = (prefix, what) => {
+    const got = s3Size(prefix);
+    if (got.error) return `${what}: ${got.error}`;
+    return got.count === tree.files && got.bytes === tree.bytes
+      ? null
+      : `${what} holds ${got.count} object(s), ${got.bytes} B; expected ${tree.files}, ${tree.bytes} B`;
+  };
+  const dsgSide = {
+    label: labels[0], cmd: process.execPath, args: dsgArgs('init'), cwd: project, env: dsgEnv,
+    before: () => {
+      current.dsg = `${top}/${++runNo}-dsg`;
+      rmSync(join(project, '.dsg'), { recursive: true, force: true });
+      writeFileSync(join(project, '.dsgconfig.yml'),
+        `name: bench\nrepository: {type: s3, bucket: ${S3_BUCKET}, prefix: ${JSON.stringify(current.dsg)}, endpoint: ${JSON.stringify(s3.endpoint)}}\ndata_dirs: [input]\n`);
+    },
+    // Content is stored by hash under <prefix>/<name>/objects/; every file of the tree is distinct.
+    check: (r) => initCheck(tree.files)(r) ?? sizeCheck(`${current.dsg}/bench/objects`, `the repository's objects/ (s3://${S3_BUCKET}/${current.dsg}/bench/objects)`),
+    after: purgeAfter('dsg'),
+  };
+  const rcloneSide = (key, label, extra) => ({
+    label, cmd: 'rclone', cwd: base, env: s3.rcloneEnv,
+    // The source is the data only: the project's .dsg/ (from dsg's runs) is removed, its .dsgconfig.yml excluded.
+    get args() {
+      return small
+        ? ['--config', '/dev/null', 'copy', ...extra, '--exclude', '/.dsgconfig.yml', project, `dsgbench:${S3_BUCKET}/${current[key]}`]
+        : ['--config', '/dev/null', 'copy', ...extra, join(project, 'input', 'big.bin'), `dsgbench:${S3_BUCKET}/${current[key]}`];
+    },
+    before: () => {
+      current[key] = `${top}/${++runNo}-${key}`;
+      rmSync(join(project, '.dsg'), { recursive: true, force: true });
+    },
+    check: () => sizeCheck(current[key], `the destination s3://${S3_BUCKET}/${current[key]}`),
+    after: purgeAfter(key),
+  });
+  const sides = [dsgSide, rcloneSide('rclone', labels[1], [])];
+  if (small) sides.push(rcloneSide(`rclone${S3_RCLONE_MANY}`, labels[2], ['--transfers', String(S3_RCLONE_MANY)]));
+  const notes = ['fresh prefix each run, purged after it (untimed)'];
+  const row = await runGroup(id, title, sides, notes, 's3');
+  for (const acc of row.sides) {
+    if (!acc.median) continue;
+    const name = acc.label === labels[0] ? 'dsg' : acc.label.replace(/^rclone copy/, 'rclone').trim();
+    row.notes.push(`${name} ${small ? `${fmtInt(Math.round(tree.files / acc.median))} files/s` : `${(tree.bytes / acc.median / 1e6).toFixed(0)} MB/s`}`);
+  }
+  row.small = small;
+  row.bytes = tree.bytes;
+  // Whatever a failed run left (normally nothing: each run's prefix is purged after it).
+  const left = s3Purge(top);
+  if (left) state.problems.push(`Measurement ${id}, final cleanup: ${left}.`);
+  writeResults();
+  log('removing the S3 upload tree');
+  rmSync(base, { recursive: true, force: true });
+}
+
 // ---------------------------------------------------------------- main
 
 function cleanup() {
@@ -1296,6 +1559,14 @@ async function main() {
       : `SSH for rows 7–8: not available (${ssh.unavailable})`;
     log(env.sshLine);
   }
+  if (wanted(12) || (wanted(13) && opts.big)) {
+    probeS3();
+    const d = s3.defaults;
+    env.s3Line = s3.endpoint
+      ? `S3 for rows 12–13: Ceph ${(/ceph version (\S+)/.exec(firstLine('radosgw', ['--version'])) ?? [0, '?'])[1]} RADOS Gateway (beast) with one OSD on memstore and one monitor, from \`scripts/s3.sh\`, on 127.0.0.1 of this machine (${scrub(s3.endpoint)}); dsg through @aws-sdk/client-s3 ${depVersion('@aws-sdk/client-s3')}; ${firstLine('rclone', ['--version'])} with its defaults (\`--transfers ${d.transfers}\`, \`--checkers ${d.checkers}\`, \`--s3-upload-cutoff ${d['s3-upload-cutoff']}\`, \`--s3-chunk-size ${d['s3-chunk-size']}\`, \`--s3-upload-concurrency ${d['s3-upload-concurrency']}\`)`
+      : `S3 for rows 12–13: not available (${s3.unavailable})`;
+    log(env.s3Line);
+  }
 
   // Rough disk-space guard: trees are written about three times (tree, repository, copy); the sync
   // rows keep every version (init, warm-up, runs) of their POSIX repository, plus the ZFS pool image.
@@ -1303,6 +1574,7 @@ async function main() {
   const need = 3 * ((wanted(1) || wanted(2) ? SIZES.statusFiles * 6000 : 0) + (wanted(3) ? SIZES.initFiles * 6000 : 0)
     + (wanted(4) && opts.big ? SIZES.bigBytes : 0) + (wanted(5) ? SIZES.syncFiles * 6000 * (opts.runs + 2) : 0)
     + (wanted(7) && opts.big ? SIZES.bigBytes : 0) + (wanted(8) ? SIZES.sshFiles * 6000 : 0)
+    + (wanted(12) ? SIZES.s3Files * 6000 : 0) + (wanted(13) && opts.big ? SIZES.bigBytes : 0)
     + (wanted(10) && opts.big ? SIZES.initFiles * 6000 : 0) + (wanted(11) ? SIZES.scaleFiles * 6000 : 0)) + syncBig
     // Row 10 keeps every version of its big file in the repository.
     + (wanted(10) && opts.big ? (opts.runs + 3) * SIZES.bigBytes : 0)
@@ -1331,6 +1603,8 @@ async function main() {
   if (wanted(6) && opts.big) steps.push(() => syncMeasurement(6, 'big', cfgHome));
   if (wanted(7) && opts.big) steps.push(() => sshMeasurement(7, 'big', cfgHome));
   if (wanted(8)) steps.push(() => sshMeasurement(8, 'small', cfgHome));
+  if (wanted(12)) steps.push(() => s3Measurement(12, 'small', cfgHome));
+  if (wanted(13) && opts.big) steps.push(() => s3Measurement(13, 'big', cfgHome));
   if (wanted(10) && opts.big) steps.push(() => bigInManyMeasurement(cfgHome));
   if (wanted(1) || wanted(2) || wanted(9)) steps.push(async () => {
     let ok = false;
@@ -1362,6 +1636,11 @@ async function main() {
     if (r.table === 'ssh') {
       log(`  ${r.id}. ${r.title}: ${r.sides.map((x) => `${x.label} ${fmtS(x.median)} s`).join(', ')}` +
         (r.dsg.median && r.other.median ? ` (time dsg/rsync ${(r.dsg.median / r.other.median).toFixed(2)}×)` : ''));
+      continue;
+    }
+    if (r.table === 's3') {
+      log(`  ${r.id}. ${r.title}: ${r.sides.map((x) => `${x.label} ${fmtS(x.median)} s`).join(', ')}` +
+        (r.dsg.median && r.other.median ? ` (time dsg/rclone ${(r.dsg.median / r.other.median).toFixed(2)}×)` : ''));
       continue;
     }
     if (r.table === 'memory' || r.table === 'scale') {

@@ -2,7 +2,7 @@
  * Test harness for running the built CLI as a user would: temporary project folders, a
  * local repository, per-user config, and `dsg` invocations with parsed --json output.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -41,6 +41,8 @@ export interface TestBackend {
   prepare?(box: Sandbox): void;
   /** Remove what the sandbox's repositories left outside its folder. */
   dispose(box: Sandbox, names: readonly string[]): void;
+  /** The same without blocking (object stores: in this process instead of a child process). */
+  disposeAsync?(box: Sandbox, names: readonly string[]): Promise<void>;
   /** Backend invariants that must hold after any crash and recovery (ZFS: only the dataset and its @sN). */
   assertClean?(box: Sandbox, name: string): void;
   /** Backends with native snapshots (ZFS @sN): their ids, oldest first. */
@@ -149,6 +151,16 @@ export class Sandbox {
       rmSync(this.base, { recursive: true, force: true });
     }
   }
+
+  /** `cleanup` for tests that run concurrently. */
+  async cleanupAsync(): Promise<void> {
+    try {
+      if (this.backend.disposeAsync) await this.backend.disposeAsync(this, [...this.names]);
+      else this.backend.dispose(this, [...this.names]);
+    } finally {
+      rmSync(this.base, { recursive: true, force: true });
+    }
+  }
 }
 
 /** Sandboxes for one test file (or describe block), all removed after it. */
@@ -164,15 +176,43 @@ export function sandboxes(backend: TestBackend = posixBackend): (label: string) 
 
 export function dsg(cwd: string, env: NodeJS.ProcessEnv, ...args: string[]): RunResult {
   const r = spawnSync(process.execPath, [CLI, ...args], { cwd, env, encoding: 'utf8', maxBuffer: 1 << 28 });
+  return runResult(r.status, r.signal, r.stdout, r.stderr, args);
+}
+
+/** The process's result as `dsg` returns it (exit code 128 when killed by a signal). */
+function runResult(status: number | null, signal: NodeJS.Signals | null, stdout: string, stderr: string, args: readonly string[]): RunResult {
   let json: any;
   if (args.includes('--json')) {
     try {
-      json = JSON.parse(r.stdout);
+      json = JSON.parse(stdout);
     } catch {
       json = undefined;
     }
   }
-  return { code: r.status ?? (r.signal ? 128 : 1), stdout: r.stdout, stderr: r.stderr, json };
+  return { code: status ?? (signal ? 128 : 1), stdout, stderr, json };
+}
+
+/**
+ * Run any command without blocking this process (for suites whose tests run concurrently,
+ * which spawnSync would serialise); the signal that ended it, if any, comes with the result.
+ */
+export function runAsync(argv: readonly string[], opts: { cwd: string; env: NodeJS.ProcessEnv }): Promise<RunResult & { signal: NodeJS.Signals | null }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(argv[0], argv.slice(1), { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout!.on('data', (d: Buffer) => out.push(d));
+    child.stderr!.on('data', (d: Buffer) => err.push(d));
+    child.on('error', reject);
+    child.on('close', (status, signal) => {
+      resolve({ ...runResult(status, signal, Buffer.concat(out).toString('utf8'), Buffer.concat(err).toString('utf8'), argv), signal });
+    });
+  });
+}
+
+/** `dsg` without blocking this process. */
+export function dsgAsync(cwd: string, env: NodeJS.ProcessEnv, ...args: string[]): Promise<RunResult> {
+  return runAsync([process.execPath, CLI, ...args], { cwd, env });
 }
 
 /** Write a file (creating folders) relative to a root. */

@@ -13,6 +13,7 @@ import type { ObjectStore } from '../../src/remote/objects/ObjectStore.js';
 import { RcloneStore } from '../../src/remote/objects/rclone/RcloneStore.js';
 import { S3Store, type S3StoreOptions } from '../../src/remote/objects/s3/S3Store.js';
 import type { RepoInspector, Sandbox, TestBackend } from './cli.js';
+import { purge } from './purgeObjects.js';
 
 export const TEST_BUCKET = 'dsg-test';
 
@@ -95,6 +96,7 @@ export function s3Backend(): TestBackend {
       throw new Error('an S3 repository has no folder: use box.inspect()');
     },
     inspect: (box, name) => objectInspector(() => new S3Store(s3StoreOptions(box, name, endpoint))),
+    disposeAsync: (box) => purge({ bucket: TEST_BUCKET, prefix: sandboxPrefix(box), endpoint }),
     dispose: (box) => {
       // memstore keeps every byte in RAM: remove what the sandbox wrote.
       const r = spawnSync(process.execPath, [PURGE, JSON.stringify({ bucket: TEST_BUCKET, prefix: sandboxPrefix(box), endpoint })], { encoding: 'utf8', timeout: 120_000 });
@@ -119,7 +121,9 @@ function rcloneS3Remote(): string {
 /** rclone to a folder of the sandbox (`where: 'local'`) or to the test gateway (`'s3'`). */
 export function rcloneBackend(where: 'local' | 's3'): TestBackend {
   const endpoint = where === 's3' ? testS3().endpoint : '';
-  const remote = (box: Sandbox) => (where === 's3' ? rcloneS3Remote() : box.repos);
+  // Set before any sandbox copies the environment for its users.
+  const s3Remote = where === 's3' ? rcloneS3Remote() : '';
+  const remote = (box: Sandbox) => (where === 's3' ? s3Remote : box.repos);
   const path = (box: Sandbox) => (where === 's3' ? sandboxPrefix(box) : 'r');
   return {
     name: `rclone, ${where === 's3' ? 'S3 remote on Ceph RGW' : 'local path'}`,
@@ -129,6 +133,9 @@ export function rcloneBackend(where: 'local' | 's3'): TestBackend {
       throw new Error('an rclone repository is read through rclone: use box.inspect()');
     },
     inspect: (box, name) => objectInspector(() => new RcloneStore({ remote: remote(box), path: `${path(box)}/${name}` })),
+    disposeAsync: async (box) => {
+      if (where === 's3') await purge({ bucket: TEST_BUCKET, prefix: sandboxPrefix(box), endpoint });
+    },
     dispose: (box) => {
       if (where !== 's3') return; // the folder goes with the sandbox
       const r = spawnSync(process.execPath, [PURGE, JSON.stringify({ bucket: TEST_BUCKET, prefix: sandboxPrefix(box), endpoint })], { encoding: 'utf8', timeout: 120_000 });

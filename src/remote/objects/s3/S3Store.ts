@@ -35,8 +35,8 @@ export interface S3StoreOptions {
 
 /** Objects up to this size are sent with one PutObject (read whole, then sent). */
 export const SINGLE_PUT_MAX = 32 << 20;
-/** Smallest part: 16 MiB parts keep a 2 GiB file at 128 parts, 4 in flight = 64 MiB in memory. */
-const MIN_PART = 16 << 20;
+/** Smallest part: 8 MiB parts keep a 2 GiB file at 256 parts; 4 in flight + 1 filling = 40 MiB in memory. */
+const MIN_PART = 8 << 20;
 /** S3 allows 10,000 parts; stay below. */
 const MAX_PARTS = 9_000;
 const PARTS_IN_FLIGHT = 4;
@@ -308,30 +308,39 @@ export class S3Store implements ObjectStore {
       });
     };
     let n = 0;
-    let part = Buffer.allocUnsafe(Math.min(partSize, size));
+    // Part buffers are reused: at most PARTS_IN_FLIGHT being sent and one being filled, so
+    // memory stays fixed (fresh 16 MiB buffers per part left the GC holding several dead ones).
+    const pool: Buffer[] = [];
+    const takeBuffer = (): Buffer => pool.pop() ?? Buffer.allocUnsafe(Math.min(partSize, size));
+    let part = takeBuffer();
+    let limit = Math.min(partSize, size);
     let fill = 0;
     let total = 0;
     const flushPart = async (): Promise<void> => {
-      const p = send(++n, part.subarray(0, fill)).catch((err) => {
-        failure ??= err;
-      });
+      const buf = part;
+      const p = send(++n, buf.subarray(0, fill))
+        .catch((err) => {
+          failure ??= err;
+        })
+        .finally(() => pool.push(buf));
       inFlight.add(p);
       void p.finally(() => inFlight.delete(p));
       if (inFlight.size >= PARTS_IN_FLIGHT) await Promise.race(inFlight);
       if (failure !== null) throw failure;
-      part = Buffer.allocUnsafe(Math.min(partSize, Math.max(1, size - total)));
+      part = takeBuffer();
+      limit = Math.min(partSize, Math.max(1, size - total));
       fill = 0;
     };
     for await (const chunk of source) {
       let off = 0;
       while (off < chunk.length) {
         if (total >= size) break;
-        const take = Math.min(chunk.length - off, part.length - fill, size - total);
+        const take = Math.min(chunk.length - off, limit - fill, size - total);
         Buffer.from(chunk.buffer, chunk.byteOffset + off, take).copy(part, fill);
         fill += take;
         off += take;
         total += take;
-        if (fill === part.length) await flushPart();
+        if (fill === limit) await flushPart();
       }
       if (total >= size && off < chunk.length) {
         total += chunk.length - off; // more than stated: verify() refuses it
