@@ -6,8 +6,7 @@ import type { Readable } from 'node:stream';
 import { DsgError } from '../errors/DsgError.js';
 import { FileReadError } from '../errors/FileReadError.js';
 import { ManifestError } from '../errors/ManifestError.js';
-import { decompressArchive } from '../manifest/archive.js';
-import { parseManifest } from '../manifest/codec.js';
+import { parseArchive } from '../manifest/archive.js';
 import { StreamingHash } from '../manifest/hash.js';
 import { writtenByOldTool } from '../manifest/oldTool.js';
 import type { FileEntry, Manifest, ManifestMetadata } from '../manifest/types.js';
@@ -35,7 +34,7 @@ export async function readArchiveChecked(remote: RemoteFilesystem, id: string, o
   }
   try {
     const label = `archive of ${id} (${where})`;
-    return { status: 'ok', manifest: parseManifest(decompressArchive(bytes, label), label) };
+    return { status: 'ok', manifest: parseArchive(bytes, label) };
   } catch (err) {
     return { status: 'corrupt', error: message(err) };
   }

@@ -6,7 +6,9 @@ import { gunzipSync } from 'node:zlib';
 import { xxh32 } from '@node-rs/xxhash';
 import { ManifestError } from '../errors/ManifestError.js';
 import { MANIFEST_MAX_BYTES } from './limits.js';
+import { parseManifest } from './codec.js';
 import { decompressFramesBounded, lz4, Lz4TooLargeError } from './lz4Frame.js';
+import type { Manifest } from './types.js';
 
 export function archiveFileName(snapshotId: string): string {
   return `${snapshotId}-sync.json.lz4`;
@@ -72,4 +74,9 @@ export function decompressArchive(data: Buffer, label: string, maxBytes = MANIFE
     throw new ManifestError(`${label}: cannot be decompressed (${(err as Error).message}); the archive is corrupt.`, { cause: err });
   }
   return raw.toString('utf8');
+}
+
+/** The manifest an archive holds, verified like any manifest; `label` names the archive in errors. */
+export function parseArchive(data: Buffer, label: string): Manifest {
+  return parseManifest(decompressArchive(data, label), label);
 }

@@ -25,7 +25,7 @@ import { ManifestError } from '../../errors/ManifestError.js';
 import { PublishedIncompleteError } from '../../errors/PublishedIncompleteError.js';
 import { RemoteError } from '../../errors/RemoteError.js';
 import { describeIoError } from '../../errors/describeIoError.js';
-import { archiveFileName, archiveNameCandidates, compressArchive, decompressArchive, snapshotIdOfArchive } from '../../manifest/archive.js';
+import { archiveFileName, archiveNameCandidates, compressArchive, parseArchive, snapshotIdOfArchive } from '../../manifest/archive.js';
 import { parseManifest, parseManifestTail, serializeManifest } from '../../manifest/codec.js';
 import { ARCHIVE_MAX_BYTES, LOCK_FILE_MAX_BYTES, MANIFEST_MAX_BYTES, REMOTE_JOURNAL_MAX_BYTES, SYNC_MESSAGES_MAX_BYTES } from '../../manifest/limits.js';
 import { emptySyncMessages, parseSyncMessages, serializeSyncMessages, type SyncMessages } from '../../manifest/syncMessages.js';
@@ -317,7 +317,7 @@ export class ObjectRemote implements RemoteFilesystem {
   async readArchive(snapshotId: string): Promise<Manifest> {
     const bytes = await this.readArchiveBytes(snapshotId);
     const label = `archive of ${snapshotId} in ${this.location}`;
-    return parseManifest(decompressArchive(bytes, label), label);
+    return parseArchive(bytes, label);
   }
 
   async openContent(entry: FileEntry, _snapshotId?: string): Promise<Readable> {

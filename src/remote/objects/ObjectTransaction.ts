@@ -10,7 +10,8 @@ import { TransferError } from '../../errors/TransferError.js';
 import { describeIoError } from '../../errors/describeIoError.js';
 import { archiveFileName, snapshotIdOfArchive } from '../../manifest/archive.js';
 import { parseManifestTail, serializeManifest } from '../../manifest/codec.js';
-import { StreamingHash, xxh3Hex } from '../../manifest/hash.js';
+import { xxh3Hex } from '../../manifest/hash.js';
+import { checkSent, hashedSource } from '../sentContent.js';
 import type { SyncMessages } from '../../manifest/syncMessages.js';
 import { sameContent, type FileEntry, type Manifest } from '../../manifest/types.js';
 import { forEachLimited } from '../../platform/pool.js';
@@ -46,18 +47,11 @@ export class ObjectTransaction implements RemoteTransaction {
   }
 
   async putContent(entry: FileEntry, source: AsyncIterable<Uint8Array>, onBytes?: (n: number) => void): Promise<void> {
-    const hash = new StreamingHash();
-    async function* hashing(): AsyncIterable<Uint8Array> {
-      for await (const chunk of source) {
-        hash.update(chunk);
-        onBytes?.(chunk.length);
-        yield chunk;
-      }
-    }
+    const sent = hashedSource(entry, source, onBytes);
     try {
-      await this.store.putStream(objectKey(entry.hash), hashing(), entry.filesize, {
+      await this.store.putStream(objectKey(entry.hash), sent.stream, entry.filesize, {
         // Before the object can appear under its hash: it must be what the manifest says.
-        verify: () => this.checkSent(entry, hash.digest(), hash.size),
+        verify: () => sent.check(),
         resumeKey: uploadRecordKey(entry.hash),
       });
     } catch (err) {
@@ -70,7 +64,7 @@ export class ObjectTransaction implements RemoteTransaction {
   async putContents(items: readonly { entry: FileEntry; data: Uint8Array }[], onBytes?: (n: number) => void): Promise<void> {
     const fresh = new Map<string, Uint8Array>();
     for (const { entry, data } of items) {
-      this.checkSent(entry, xxh3Hex(data), data.length);
+      checkSent(entry, xxh3Hex(data), data.length);
       if (!this.stored.has(entry.hash)) fresh.set(entry.hash, data);
     }
     try {
@@ -84,15 +78,6 @@ export class ObjectTransaction implements RemoteTransaction {
       throw new TransferError(`Uploading ${first}${items.length > 1 ? ` and ${items.length - 1} other file(s)` : ''} to ${this.repo.location} failed: ${describeIoError(err)}`, { cause: err });
     }
     for (const { data } of items) onBytes?.(data.length);
-  }
-
-  /** What was sent must be what the manifest says (the file may have changed since the scan). */
-  private checkSent(entry: FileEntry, got: string, size: number): void {
-    if (got !== entry.hash || size !== entry.filesize) {
-      throw new TransferError(
-        `${entry.path} changed while it was being uploaded (expected ${entry.hash}, ${entry.filesize} bytes; sent ${got}, ${size} bytes). Nothing was published; run "dsg sync" again.`,
-      );
-    }
   }
 
   async stageSnapshot(manifest: Manifest, syncMessages: SyncMessages, extraArchives: StagedArchive[] = []): Promise<void> {

@@ -21,7 +21,7 @@ import { Readable } from 'node:stream';
 import { FileReadError } from '../../errors/FileReadError.js';
 import { ManifestError } from '../../errors/ManifestError.js';
 import { RemoteError } from '../../errors/RemoteError.js';
-import { archiveFileName, archiveNameCandidates, compressArchive, decompressArchive, snapshotIdOfArchive } from '../../manifest/archive.js';
+import { archiveFileName, archiveNameCandidates, compressArchive, parseArchive, snapshotIdOfArchive } from '../../manifest/archive.js';
 import { parseRemoteJournal, TX_ID, type RemoteJournal, type TreeChanges } from '../journal.js';
 import { PublishedIncompleteError } from '../../errors/PublishedIncompleteError.js';
 import { describeIoError } from '../../errors/describeIoError.js';
@@ -187,7 +187,7 @@ export class PosixRemote implements RemoteFilesystem {
   async readArchive(snapshotId: string): Promise<Manifest> {
     const bytes = await this.readArchiveBytes(snapshotId);
     const label = `archive of ${snapshotId} in ${this.location}`;
-    return parseManifest(decompressArchive(bytes, label), label);
+    return parseArchive(bytes, label);
   }
 
   async openContent(entry: FileEntry, _snapshotId?: string): Promise<Readable> {

@@ -9,7 +9,8 @@ import { RemoteError } from '../../errors/RemoteError.js';
 import { TransferError } from '../../errors/TransferError.js';
 import { archiveFileName, compressArchive, snapshotIdOfArchive } from '../../manifest/archive.js';
 import { serializeManifest } from '../../manifest/codec.js';
-import { StreamingHash, xxh3Hex } from '../../manifest/hash.js';
+import { xxh3Hex } from '../../manifest/hash.js';
+import { checkSent, hashedSource } from '../sentContent.js';
 import { forEachLimited, METADATA_CONCURRENCY, TRANSFER_CONCURRENCY } from '../../platform/pool.js';
 import { serializeSyncMessages, type SyncMessages } from '../../manifest/syncMessages.js';
 import { sameContent, type Entry, type FileEntry, type Manifest } from '../../manifest/types.js';
@@ -46,23 +47,16 @@ export class PosixTransaction implements RemoteTransaction {
   async putContent(entry: FileEntry, source: AsyncIterable<Uint8Array>, onBytes?: (n: number) => void): Promise<void> {
     const t = this.repo.transport;
     const tmp = join(this.repo.dsgDir, 'tmp', `${this.txId}-${randomBytes(6).toString('hex')}`);
-    const hash = new StreamingHash();
-    async function* hashing(): AsyncIterable<Uint8Array> {
-      for await (const chunk of source) {
-        hash.update(chunk);
-        onBytes?.(chunk.length);
-        yield chunk;
-      }
-    }
+    const sent = hashedSource(entry, source, onBytes);
     try {
       // Not fsynced one by one: stageSnapshot flushes the file system once before the commit point.
-      await t.writeStream(tmp, hashing(), { durable: false });
+      await t.writeStream(tmp, sent.stream, { durable: false });
     } catch (err) {
       await t.unlink(tmp).catch(() => undefined);
       throw new TransferError(`Uploading ${entry.path} to ${this.repo.location} failed: ${describeIoError(err)}`, { cause: err });
     }
     try {
-      this.checkSent(entry, hash.digest(), hash.size);
+      sent.check();
     } catch (err) {
       await t.unlink(tmp);
       throw err;
@@ -76,7 +70,7 @@ export class PosixTransaction implements RemoteTransaction {
     const t = this.repo.transport;
     const fresh = new Map<string, Uint8Array>();
     for (const { entry, data } of items) {
-      this.checkSent(entry, xxh3Hex(data), data.length);
+      checkSent(entry, xxh3Hex(data), data.length);
       if (!this.stored.has(entry.hash)) fresh.set(entry.hash, data);
     }
     if (fresh.size > 0) {
@@ -98,15 +92,6 @@ export class PosixTransaction implements RemoteTransaction {
       for (const h of hashes) this.stored.add(h);
     }
     for (const { data } of items) onBytes?.(data.length);
-  }
-
-  /** What was sent must be what the manifest says (the file may have changed since the scan). */
-  private checkSent(entry: FileEntry, got: string, size: number): void {
-    if (got !== entry.hash || size !== entry.filesize) {
-      throw new TransferError(
-        `${entry.path} changed while it was being uploaded (expected ${entry.hash}, ${entry.filesize} bytes; sent ${got}, ${size} bytes). Nothing was published; run "dsg sync" again.`,
-      );
-    }
   }
 
   /** The objects/<xx>/ folders of these hashes exist (created once per transaction). */
