@@ -402,7 +402,7 @@ function writeResults() {
   }
   if (s3Rows.length) {
     if (rows.length || backendRows.length || sshRows.length) L.push('### Uploads to S3: dsg vs rclone', '');
-    L.push(`To the test Ceph RADOS Gateway on 127.0.0.1 (memstore; see Method). Each cell: median seconds, and MB/s (MB = 10^6 B) for the one-file row. Ratio = dsg time / rclone time: above 1 means dsg is slower. \`rclone copy\` runs with rclone's defaults (\`--transfers ${s3.defaults.transfers}\`); the third column raises \`--transfers\` to ${S3_RCLONE_MANY}, the number of small files dsg sends at once (one file: not run, see Method).`, '');
+    L.push(`To the test Ceph RADOS Gateway on 127.0.0.1 (memstore; see Method). Each cell: median seconds, and MB/s (MB = 10^6 B) for the one-file row. Ratio = dsg time / rclone time: above 1 means dsg is slower. \`rclone copy\` runs with rclone's defaults (\`--transfers ${s3.defaults.transfers}\`); the third column raises \`--transfers\` to ${S3_RCLONE_MANY}, the PutObjects dsg keeps in flight per batch of small files (one file: not run, see Method).`, '');
     L.push(`| # | Measurement | dsg init | \`rclone copy\` | \`rclone copy --transfers ${S3_RCLONE_MANY}\` | Ratio dsg/rclone | Ratio dsg/rclone (${S3_RCLONE_MANY}) | Peak RSS (MiB) dsg / rclone / rclone (${S3_RCLONE_MANY}) | Notes |`);
     L.push('|---|---|---:|---:|---:|---:|---:|---:|---|');
     for (const r of s3Rows) {
@@ -474,8 +474,9 @@ function writeResults() {
   L.push(`10. **sync of one changed big file in a project of many small ones**: a project of ${fmtInt(SIZES.initFiles)} small files and one ${fmtBytes(SIZES.bigBytes)} file, already in a local POSIX repository; before every run (untimed) the big file gets fresh random bytes; target peak RSS < 200 MB.`);
   L.push(`11. **scale**: the steps of the status tree on ${fmtInt(SIZES.scaleFiles)} files in ${fmtInt(SIZES.scaleDirs)} folders (same generator): \`dsg init\` once, then \`dsg status\` (nothing changed) and the one-file \`dsg sync\` of row 9, compared with the ${fmtInt(SIZES.statusFiles)}-file figures of this run (the status tree's init in the setup table, rows 1 and 9). Target: time and peak RSS ≤ 11× those.`);
   const d = s3.defaults;
-  L.push(`12. **upload of many small files to S3**: \`dsg init\` of a project of ${fmtInt(SIZES.s3Files)} files of 1–4 KiB in ${fmtInt(SIZES.s3Dirs)} folders (row 8's generator and sizes, so rows 8 and 12 upload trees of the same shape) into an empty prefix of the bucket (\`repository: {type: s3, bucket: ${S3_BUCKET}, prefix: <fresh prefix>, endpoint: "http://127.0.0.1:<port>"}\`, keys in AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY), vs \`rclone copy project dsgbench:${S3_BUCKET}/<fresh prefix>\` with rclone's defaults (\`--transfers ${d.transfers}\`: that many files in flight, \`--checkers ${d.checkers}\`), and the same with \`--transfers ${S3_RCLONE_MANY}\`: dsg puts up to ${S3_RCLONE_MANY} small files at once (one PutObject each), so the third column shows how much of the gap is only the number of requests in flight. rclone's source is the data alone: the project's \`.dsg/\` is deleted before every run of every side and \`--exclude /.dsgconfig.yml\` leaves out dsg's config file. Ratio = dsg time / rclone time.`);
-  L.push(`13. **upload of one big file to S3**: \`dsg init\` of a project holding one ${fmtBytes(SIZES.bigBytes)} random file, vs \`rclone copy project/input/big.bin dsgbench:${S3_BUCKET}/<fresh prefix>\`. Both send it as a multipart upload with 4 parts in flight: dsg in 16 MiB parts, hashing (XXH3) as it reads; rclone (above \`--s3-upload-cutoff ${d['s3-upload-cutoff']}\`) in \`--s3-chunk-size ${d['s3-chunk-size']}\` parts, \`--s3-upload-concurrency ${d['s3-upload-concurrency']}\`, after reading the file once for the MD5 it stores in the object's metadata (its default; \`--s3-disable-checksum\` would skip it). \`--transfers\` only sets how many files go at once, so the \`--transfers ${S3_RCLONE_MANY}\` column is not run for one file. Throughput = file size / median time.`);
+  const dq = s3.dsg;
+  L.push(`12. **upload of many small files to S3**: \`dsg init\` of a project of ${fmtInt(SIZES.s3Files)} files of 1–4 KiB in ${fmtInt(SIZES.s3Dirs)} folders (row 8's generator and sizes, so rows 8 and 12 upload trees of the same shape) into an empty prefix of the bucket (\`repository: {type: s3, bucket: ${S3_BUCKET}, prefix: <fresh prefix>, endpoint: "http://127.0.0.1:<port>"}\`, keys in AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY), vs \`rclone copy project dsgbench:${S3_BUCKET}/<fresh prefix>\` with rclone's defaults (\`--transfers ${d.transfers}\`: that many files in flight, \`--checkers ${d.checkers}\`), and the same with \`--transfers ${S3_RCLONE_MANY}\`: dsg sends each small file with one PutObject, ${dq.putsInFlight ?? '16'} at a time per batch of files with two batches at once (so up to 32 requests, its limit per store), and the third column shows how much of the gap is only the number of requests in flight (\`--transfers 32\` was no faster than 16 in a separate trial on this machine). rclone's source is the data alone: the project's \`.dsg/\` is deleted before every run of every side and \`--exclude /.dsgconfig.yml\` leaves out dsg's config file. Ratio = dsg time / rclone time.`);
+  L.push(`13. **upload of one big file to S3**: \`dsg init\` of a project holding one ${fmtBytes(SIZES.bigBytes)} random file, vs \`rclone copy project/input/big.bin dsgbench:${S3_BUCKET}/<fresh prefix>\`. dsg sends a file above ${dq.singlePutMaxMiB ?? '?'} MiB as a multipart upload in ${dq.minPartMiB ?? '?'} MiB parts, ${dq.partsInFlight ?? '?'} in flight, hashing it (XXH3) as it reads; rclone sends a file above \`--s3-upload-cutoff ${d['s3-upload-cutoff']}\` as a multipart upload in \`--s3-chunk-size ${d['s3-chunk-size']}\` parts, \`--s3-upload-concurrency ${d['s3-upload-concurrency']}\` in flight, after reading the file once for the MD5 it stores in the object's metadata (its default; \`--s3-disable-checksum\` would skip that), and a smaller one with one PutObject. \`--transfers\` only sets how many files go at once, so the \`--transfers ${S3_RCLONE_MANY}\` column is not run for one file. Throughput = file size / median time.`);
   L.push('');
   L.push(`Rows 12–13: the server is the throwaway single-node Ceph cluster of the tests (\`scripts/s3.sh\`, started by \`bench/run.sh\`): one monitor, one OSD on **memstore** (all data in RAM, no disk), one radosgw, all on 127.0.0.1 of this machine, so client and server share its ${env.nproc} CPUs and the loopback: the figures measure client and gateway together, CPU-bound, with no network and no disk on the server side. The bucket \`${S3_BUCKET}\` is created (untimed) before the first run, so no timed run creates it. Every run writes below a prefix no run used before; after every run (untimed) that prefix is deleted (\`rclone purge\`), radosgw's garbage collector is run (\`radosgw-admin gc process --include-all\`), and the bench waits until the OSD's used bytes (\`stat_bytes_used\` from its admin socket) are back to what they were before the measurement, so memstore (about 2 bytes of RAM per stored byte) never holds more than one run's upload. Each copy is checked after timing (untimed): dsg must print \`Snapshot s1 created: N uploaded\` and its \`objects/\` prefix must hold N objects with the tree's total size; rclone's destination must hold N objects with the tree's total size (both by \`rclone size --json\`). dsg's time includes its repository bookkeeping (the put-if-absent probe, lock, journal, snapshot manifest and archive). Peak RSS is the client process alone (node for dsg, rclone); the Ceph daemons are not counted. rclone runs with \`--config /dev/null\`, its remote \`dsgbench:\` defined by \`RCLONE_CONFIG_DSGBENCH_TYPE=s3\`, \`…_PROVIDER=Ceph\`, \`…_ENDPOINT\`, \`…_ACCESS_KEY_ID\`, \`…_SECRET_ACCESS_KEY\`, and without \`AWS_CA_BUNDLE\` (set on this machine; rclone's S3 backend then fails every call) or any other \`RCLONE_*\` variable.`);
   L.push('');
@@ -1264,7 +1265,11 @@ async function sshMeasurement(id, kind, cfgHome) {
 
 /** The bucket of rows 12–13 on the test gateway (made once, untimed, before the first run). */
 const S3_BUCKET = 'dsg-bench';
-/** rclone's --transfers of the third column of row 12: the small files dsg sends at once (ObjectTransaction's PUTS_IN_FLIGHT). */
+/**
+ * rclone's --transfers of the third column of row 12: dsg's PutObjects in flight per batch of small
+ * files (ObjectTransaction's PUTS_IN_FLIGHT). dsg runs two such batches at once (up to 32 requests),
+ * but rclone gained nothing from 16 to 32 here (a separate trial: 46 s vs 50–53 s), so 16 it is.
+ */
 const S3_RCLONE_MANY = 16;
 
 /**
@@ -1275,7 +1280,23 @@ const s3 = {
   endpoint: null, dir: null, unavailable: null, dsgEnv: null, rcloneEnv: null, baseline: null,
   // rclone 1.60's; replaced by what `rclone help flags` says when rows 12–13 run.
   defaults: { transfers: '4', checkers: '8', 's3-upload-cutoff': '200Mi', 's3-chunk-size': '5Mi', 's3-upload-concurrency': '4' },
+  // dsg's upload constants as the measured build has them (read by dsgUploadConstants; null: not found).
+  dsg: { putsInFlight: null, minPartMiB: null, partsInFlight: null, singlePutMaxMiB: null },
 };
+
+/** dsg's S3 upload constants, read from the frozen build (they change with dsg; the Method text quotes them). */
+function dsgUploadConstants() {
+  const src = (rel) => { try { return readFileSync(join(dirname(DSG), '..', ...rel.split('/')), 'utf8'); } catch { return ''; } };
+  const num = (text, re) => { const m = re.exec(text); return m ? Number(m[1]) : null; };
+  const tx = src('remote/objects/ObjectTransaction.js');
+  const st = src('remote/objects/s3/S3Store.js');
+  s3.dsg = {
+    putsInFlight: num(tx, /const PUTS_IN_FLIGHT = (\d+);/),
+    minPartMiB: num(st, /const MIN_PART = (\d+) << 20;/),
+    partsInFlight: num(st, /const PARTS_IN_FLIGHT = (\d+);/),
+    singlePutMaxMiB: num(st, /SINGLE_PUT_MAX = (\d+) << 20;/),
+  };
+}
 
 /** One rclone call against the bench remote (untimed): `--config /dev/null`, the remote from the environment. */
 function rclone(args, timeoutMs = TIMEOUT_MS) {
@@ -1523,6 +1544,7 @@ async function main() {
     process.exit(1);
   }
   env.dsgBuild = `--version ${probe.stdout.trim()}, dist/ built ${statSync(BUILT_DSG).mtime.toISOString()}`;
+  dsgUploadConstants(); // quoted in the Method text of rows 12–13
   env.nproc = firstLine('nproc', []);
   env.loadStart = loadavg().map((x) => x.toFixed(2)).join(' ');
   env.fstype = firstLine('findmnt', ['-n', '-o', 'FSTYPE', '-T', state.runDir]);
