@@ -206,7 +206,14 @@ export class ObjectRemote implements RemoteFilesystem {
   async createOnce(key: string, data: Uint8Array, settleMs = 0): Promise<boolean> {
     if (this.store.createIsAtomic && (await this.concurrencyProblem()) === null) return this.store.putIfAbsent(key, data);
     if ((await this.store.stat(key)) !== null) return false;
-    await this.store.put(key, data);
+    try {
+      await this.store.put(key, data);
+    } catch (err) {
+      // A racing writer's object landed meanwhile (rclone on S3 then reports its own copy as
+      // "corrupted on transfer"): that writer won the key.
+      if ((await this.store.stat(key)) !== null) return false;
+      throw err;
+    }
     if (settleMs === 0) return true;
     await new Promise((r) => setTimeout(r, settleMs));
     const back = await this.store.get(key, data.length + 1);
