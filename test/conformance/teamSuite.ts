@@ -9,7 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, readFileSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { CLI, dsg, put, Sandbox, type TestBackend } from '../helpers/cli.js';
+import { cleanupAll, CLI, dsg, put, Sandbox, type TestBackend } from '../helpers/cli.js';
 import { isStopped, until } from '../helpers/processes.js';
 import { treeState } from '../helpers/trees.js';
 
@@ -149,7 +149,7 @@ export function runTeamSuite(backend: TestBackend): void {
 
   describe(`concurrent writers (${backend.name})`, () => {
     const boxes: Sandbox[] = [];
-    after(() => boxes.forEach((b) => b.cleanup()));
+    after(() => cleanupAll(boxes));
 
     it('three copies syncing at once: every change survives, history is linear, waiters name the holder', async () => {
       const box = new Sandbox('dsg-conc', backend);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { dsg, put, Sandbox } from '../helpers/cli.js';
+import { cleanupAll, dsg, put, Sandbox } from '../helpers/cli.js';
 import { treeState } from '../helpers/trees.js';
 
 const BACKUP = /~\d{8}T\d{6}[+-]\d{4}~$/;
@@ -70,7 +70,7 @@ const backups = (root: string): string[] => Object.keys(treeState(root)).filter(
 
 describe('conflicts and sync --continue', () => {
   const boxes: Sandbox[] = [];
-  after(() => boxes.forEach((b) => b.cleanup()));
+  after(() => cleanupAll(boxes));
 
   it('all four conflict rows block the sync with exit 3 and are listed with their choices', () => {
     const box = new Sandbox('dsg-conf');

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { dsg, put, Sandbox } from '../helpers/cli.js';
+import { cleanupAll, dsg, put, Sandbox } from '../helpers/cli.js';
 import { fullState } from '../helpers/trees.js';
 
 /** Ana and Ben both changed input/all after syncing it; Ana's sync stopped on the conflict. */
@@ -36,7 +36,7 @@ function keep(file: string, pick: 'R' | 'L' | 'C'): void {
 
 describe('stale conflict choices', () => {
   const boxes: Sandbox[] = [];
-  after(() => boxes.forEach((b) => b.cleanup()));
+  after(() => cleanupAll(boxes));
 
   it('a teammate synced a newer version after conflicts.txt was written: _L is refused, naming the file; nothing changes', () => {
     const s = conflicted('dsg-stale-r');

@@ -163,10 +163,26 @@ export class Sandbox {
   }
 }
 
+/**
+ * Clean up every sandbox even when one fails (a repository that cannot be removed must not
+ * leave the others' folders behind); the first failure is rethrown at the end.
+ */
+export function cleanupAll(boxes: readonly Sandbox[]): void {
+  let first: { err: unknown } | null = null;
+  for (const b of boxes) {
+    try {
+      b.cleanup();
+    } catch (err) {
+      first ??= { err };
+    }
+  }
+  if (first) throw first.err;
+}
+
 /** Sandboxes for one test file (or describe block), all removed after it. */
 export function sandboxes(backend: TestBackend = posixBackend): (label: string) => Sandbox {
   const made: Sandbox[] = [];
-  after(() => made.forEach((b) => b.cleanup()));
+  after(() => cleanupAll(made));
   return (label) => {
     const b = new Sandbox(label, backend);
     made.push(b);

@@ -39,7 +39,7 @@ import type { ManifestHead, RemoteFilesystem, RemoteRecovery, RemoteTransaction,
 import { ObjectStoreError, type ObjectInfo, type ObjectStore } from './ObjectStore.js';
 import { ObjectTransaction } from './ObjectTransaction.js';
 
-export const MARKER_KEY = '.dsg/repository.json';
+const MARKER_KEY = '.dsg/repository.json';
 const LAST_SYNC_KEY = '.dsg/last-sync.json';
 const SYNC_MESSAGES_KEY = '.dsg/sync-messages.json';
 const LOCK_KEY = '.dsg/lock.json';
@@ -101,7 +101,7 @@ export class ObjectRemote implements RemoteFilesystem {
   // ---- reading ----
 
   /** The snapshots present (sN numbers), ascending. Keys that are not snapshot keys are ignored. */
-  async snapshotNumbers(): Promise<{ n: number; info: ObjectInfo }[]> {
+  private async snapshotNumbers(): Promise<{ n: number; info: ObjectInfo }[]> {
     const listed = await this.store.list(SNAPSHOTS);
     const out: { n: number; info: ObjectInfo }[] = [];
     for (const info of listed) {
@@ -491,7 +491,7 @@ export class ObjectRemote implements RemoteFilesystem {
   }
 
   /** True when the journal's snapshot is the one created at its snapshot key. */
-  async isPublished(journal: RemoteJournal): Promise<boolean> {
+  private async isPublished(journal: RemoteJournal): Promise<boolean> {
     if ((await this.store.stat(snapshotKey(journal.new_snapshot_id))) === null) return false;
     return (await this.snapshotMetadata(journal.new_snapshot_id)).metadata.snapshot_hash === journal.new_snapshot_hash;
   }

@@ -22,7 +22,8 @@
  * Retries, concurrency limits and logging are not the store's business: `resilient.ts` wraps
  * any store once.
  */
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
+import { FileReadError } from '../../errors/FileReadError.js';
 import { RemoteError } from '../../errors/RemoteError.js';
 
 export interface ObjectInfo {
@@ -100,4 +101,40 @@ export function checkKey(key: string): void {
   if (key.startsWith('/') || key.includes('\0') || key.split('/').some((c) => BAD_COMPONENT.test(c))) {
     throw new Error(`object key ${JSON.stringify(key)} is not a clean relative key`);
   }
+}
+
+/** How a store names the failures of one bounded read (see boundedBody). */
+export interface BoundedRead {
+  /** Most bytes the body may hold. */
+  bound: number;
+  /** The exact size the body must have, when known, and the error for a body that ends short of it. */
+  exact?: { size: number; short: (got: number) => Error };
+  /** The error for a body longer than `bound` (FILE_TOO_LARGE naming the key). */
+  tooLarge: () => Error;
+  /** Any other failure while reading, as the store reports it. */
+  fail: (err: unknown) => Error;
+}
+
+/**
+ * An object's body as a stream that fails as soon as it yields more than `bound` bytes (and
+ * at its end when it is short of `exact`), releasing the body either way: every store's reads
+ * are bounded the same way, whatever the store says the size is.
+ */
+export function boundedBody(body: AsyncIterable<Uint8Array> & { destroy?: () => void }, read: BoundedRead): Readable {
+  async function* bounded(): AsyncIterable<Buffer> {
+    let n = 0;
+    try {
+      for await (const c of body) {
+        n += c.length;
+        if (n > read.bound) throw read.tooLarge();
+        yield Buffer.from(c.buffer, c.byteOffset, c.length);
+      }
+    } catch (err) {
+      throw err instanceof FileReadError ? err : read.fail(err);
+    } finally {
+      body.destroy?.();
+    }
+    if (read.exact !== undefined && n !== read.exact.size) throw read.exact.short(n);
+  }
+  return Readable.from(bounded(), { objectMode: false });
 }

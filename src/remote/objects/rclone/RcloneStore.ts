@@ -22,7 +22,7 @@ import { posix } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { FileReadError } from '../../../errors/FileReadError.js';
-import { checkKey, ObjectStoreError, type ObjectInfo, type ObjectStore, type ObjectTail, type PutStreamOptions } from '../ObjectStore.js';
+import { boundedBody, checkKey, ObjectStoreError, type ObjectInfo, type ObjectStore, type ObjectTail, type PutStreamOptions } from '../ObjectStore.js';
 
 export interface RcloneStoreOptions {
   /** An rclone remote ("myremote:bucket", ":s3,provider=Ceph:bucket") or, without a colon, a local path. */
@@ -632,25 +632,12 @@ export class RcloneStore implements ObjectStore {
       res.destroy();
       throw this.tooLarge(key, size);
     }
-    const fail = (err: unknown) => this.fail('get', key, err);
-    const tooLarge = () => this.tooLarge(key, size);
-    const description = this.description;
-    async function* bounded(): AsyncIterable<Buffer> {
-      let n = 0;
-      try {
-        for await (const c of res!) {
-          n += (c as Buffer).length;
-          if (n > size) throw tooLarge();
-          yield c as Buffer;
-        }
-      } catch (err) {
-        throw err instanceof FileReadError ? err : fail(err);
-      } finally {
-        res!.destroy();
-      }
-      if (n !== size) throw new ObjectStoreError(`${key} in ${description} ended after ${n} of ${size} bytes.`, { retryable: true });
-    }
-    return Readable.from(bounded(), { objectMode: false });
+    return boundedBody(res, {
+      bound: size,
+      exact: { size, short: (got) => new ObjectStoreError(`${key} in ${this.description} ended after ${got} of ${size} bytes.`, { retryable: true }) },
+      tooLarge: () => this.tooLarge(key, size),
+      fail: (err) => this.fail('get', key, err),
+    });
   }
 
   async list(prefix: string): Promise<ObjectInfo[]> {

@@ -22,7 +22,7 @@ import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 
 type Sdk = typeof sdkTypes;
 import { FileReadError } from '../../../errors/FileReadError.js';
-import { checkKey, ObjectStoreError, type ObjectInfo, type ObjectStore, type ObjectTail, type PutStreamOptions } from '../ObjectStore.js';
+import { boundedBody, checkKey, ObjectStoreError, type ObjectInfo, type ObjectStore, type ObjectTail, type PutStreamOptions } from '../ObjectStore.js';
 import { logStoreRequest, withRetries } from '../resilient.js';
 
 export interface S3StoreOptions {
@@ -34,7 +34,7 @@ export interface S3StoreOptions {
 }
 
 /** Objects up to this size are sent with one PutObject (read whole, then sent). */
-export const SINGLE_PUT_MAX = 32 << 20;
+const SINGLE_PUT_MAX = 32 << 20;
 /** Smallest part: 8 MiB parts keep a 2 GiB file at 256 parts; 4 in flight + 1 filling = 40 MiB in memory. */
 const MIN_PART = 8 << 20;
 /** S3 allows 10,000 parts; stay below. */
@@ -50,7 +50,7 @@ interface ResumeRecord {
   part_size: number;
 }
 
-export function partSizeFor(size: number): number {
+function partSizeFor(size: number): number {
   const mib = 1 << 20;
   return Math.max(MIN_PART, Math.ceil(size / MAX_PARTS / mib) * mib);
 }
@@ -206,41 +206,22 @@ export class S3Store implements ObjectStore {
       body?.destroy();
       throw tooLarge();
     }
-    const fail = (err: unknown) => this.fail(op, key, err);
-    const description = this.description;
-    async function* bounded(): AsyncIterable<Buffer> {
-      let n = 0;
-      try {
-        for await (const c of body ?? []) {
-          n += (c as Buffer).length;
-          if (n > bound) throw tooLarge();
-          yield c as Buffer;
-        }
-      } catch (err) {
-        throw err instanceof FileReadError ? err : fail(err);
-      } finally {
-        body?.destroy();
-      }
-      if (exact !== undefined && n !== exact) throw new ObjectStoreError(`${key} in ${description} ended after ${n} of ${exact} bytes.`, { retryable: true });
-    }
-    return Readable.from(bounded(), { objectMode: false });
+    return boundedBody(body ?? Readable.from([]), {
+      bound,
+      exact: exact === undefined ? undefined : { size: exact, short: (got) => new ObjectStoreError(`${key} in ${this.description} ended after ${got} of ${exact} bytes.`, { retryable: true }) },
+      tooLarge,
+      fail: (err) => this.fail(op, key, err),
+    });
   }
 
   private async readBody(key: string, body: Readable | undefined, bound: number): Promise<Buffer> {
     const chunks: Buffer[] = [];
-    let n = 0;
-    try {
-      for await (const c of body ?? []) {
-        n += (c as Buffer).length;
-        if (n > bound) {
-          body?.destroy();
-          throw new FileReadError('FILE_TOO_LARGE', key, `${key} in ${this.description} answered more than the ${bound} bytes asked for; the repository may have been tampered with.`);
-        }
-        chunks.push(c as Buffer);
-      }
-    } catch (err) {
-      throw this.fail('get', key, err);
-    }
+    const stream = boundedBody(body ?? Readable.from([]), {
+      bound,
+      tooLarge: () => new FileReadError('FILE_TOO_LARGE', key, `${key} in ${this.description} answered more than the ${bound} bytes asked for; the repository may have been tampered with.`),
+      fail: (err) => this.fail('get', key, err),
+    });
+    for await (const c of stream) chunks.push(c as Buffer);
     return Buffer.concat(chunks);
   }
 
