@@ -128,6 +128,23 @@ examples(
     .action(action(() => import('./commands/snapfetch.js').then((m) => m.run))),
   ['dsg snapfetch input/survey.csv -n s1', 'dsg snapfetch input/survey.csv -n 2 -o /tmp/survey-v2.csv', 'dsg snapfetch input/survey.csv -n s1 -o - | head'],
 );
+const car = program.command('car').description('CAR files (the standard IPFS archive) of an IPFS repository\'s snapshots');
+examples(
+  car
+    .command('export <file>')
+    .description('write a snapshot (its data and the manifests up to it) as a CAR file any IPFS node can import or pin')
+    .option('-n, --snapshot <sN>', 'the snapshot, e.g. s3; default the current one')
+    .option('--force', 'replace the output file when it exists')
+    .action(action(() => import('./commands/car.js').then((m) => m.runExport))),
+  ['dsg car export survey-s3.car -n s3', 'dsg car export latest.car && ipfs dag import latest.car'],
+);
+examples(
+  car
+    .command('import <file>')
+    .description('put a CAR file exported by "dsg car export" into this project\'s blockstore and name its snapshot')
+    .action(action(() => import('./commands/car.js').then((m) => m.runImport))),
+  ['dsg car import survey-s3.car', 'dsg car import survey-s3.car --json'],
+);
 examples(
   program
     .command('snapmount')

@@ -27,7 +27,7 @@ export type RepositoryConfig =
   | { type: 'xfs'; host: string; mountpoint: string }
   | { type: 'zfs'; host: string; pool: string; mountpoint: string }
   | { type: 'rclone'; remote: string; path: string }
-  | { type: 'ipfs'; did: string; encrypted: boolean }
+  | { type: 'ipfs'; did: string; encrypted: boolean; blockstore?: string; api?: string }
   | { type: 's3'; bucket: string; prefix: string; endpoint?: string; region?: string };
 
 /** Files left out of sync: exact relative paths, base names, and file-name suffixes. */
@@ -65,7 +65,7 @@ const REPOSITORY_KEYS: Record<RepositoryType, readonly string[]> = {
   xfs: ['type', 'host', 'mountpoint'],
   zfs: ['type', 'host', 'pool', 'mountpoint'],
   rclone: ['type', 'remote', 'path'],
-  ipfs: ['type', 'did', 'encrypted'],
+  ipfs: ['type', 'did', 'encrypted', 'blockstore', 'api'],
   s3: ['type', 'bucket', 'prefix', 'endpoint', 'region'],
 };
 const REPOSITORY_EXAMPLE = 'repository: {type: xfs, host: localhost, mountpoint: /srv/repos}';
@@ -75,7 +75,7 @@ const LEGACY_TRANSPORTS: readonly LegacyTransport[] = ['ssh', 'rclone', 'ipfs'];
 const LEGACY_KEYS: Record<LegacyTransport, readonly string[]> = {
   ssh: ['name', 'host', 'path', 'type', 'pool'],
   rclone: ['name', 'remote', 'path'],
-  ipfs: ['name', 'did', 'encrypted'],
+  ipfs: ['name', 'did', 'encrypted', 'blockstore', 'api'],
 };
 const LEGACY_EXAMPLES: Record<LegacyTransport, string> = {
   ssh: 'ssh: {host: server1, path: /srv/repos, type: xfs}',
@@ -104,7 +104,7 @@ const REPOSITORY_SCHEMAS = {
   xfs: z.object({ type: z.literal('xfs'), host: text(), mountpoint: absolutePath() }),
   zfs: z.object({ type: z.literal('zfs'), host: text(), pool: poolName(), mountpoint: absolutePath() }),
   rclone: z.object({ type: z.literal('rclone'), remote: text(), path: text() }),
-  ipfs: z.object({ type: z.literal('ipfs'), did: did(), encrypted: z.boolean().default(true) }),
+  ipfs: z.object({ type: z.literal('ipfs'), did: did(), encrypted: z.boolean().default(true), blockstore: absolutePath().optional(), api: url().optional() }),
   s3: z.object({
     type: z.literal('s3'),
     bucket: text(),
@@ -123,7 +123,7 @@ const LEGACY_SCHEMAS = {
     pool: poolName().optional(),
   }),
   rclone: z.object({ name: z.unknown().optional(), remote: text(), path: text() }),
-  ipfs: z.object({ name: z.unknown().optional(), did: did(), encrypted: z.boolean().default(true) }),
+  ipfs: z.object({ name: z.unknown().optional(), did: did(), encrypted: z.boolean().default(true), blockstore: absolutePath().optional(), api: url().optional() }),
 } as const;
 
 const stringList = () => z.array(z.string().refine((s) => s !== '', { message: 'must not be empty' }));
@@ -303,7 +303,10 @@ function parseLegacy(
     return { repository: { type: 'rclone', remote: r.remote, path: r.path }, sectionName: r.name, transport: kind };
   }
   const p = validateWith(LEGACY_SCHEMAS.ipfs, section, file, ['ipfs']);
-  return { repository: { type: 'ipfs', did: p.did, encrypted: p.encrypted }, sectionName: p.name, transport: kind };
+  const repository: RepositoryConfig = { type: 'ipfs', did: p.did, encrypted: p.encrypted };
+  if (p.blockstore !== undefined) repository.blockstore = p.blockstore;
+  if (p.api !== undefined) repository.api = p.api;
+  return { repository, sectionName: p.name, transport: kind };
 }
 
 // ----------------------------------------------------------------------------- public API
@@ -450,6 +453,8 @@ export function serializeProjectConfig(config: ProjectConfig): string {
       break;
     case 'ipfs':
       repository = { type: r.type, did: r.did, encrypted: r.encrypted };
+      if (r.blockstore !== undefined) repository.blockstore = r.blockstore;
+      if (r.api !== undefined) repository.api = r.api;
       break;
     case 's3':
       repository = { type: r.type, bucket: r.bucket, prefix: r.prefix };

@@ -1,7 +1,7 @@
 /**
  * User configuration: `dsg.yml`, read from several places and merged.
  *
- * Order (later files override earlier ones, per top-level key; `ssh` and `rclone` are merged per
+ * Order (later files override earlier ones, per top-level key; `ssh`, `rclone` and `ipfs` are merged per
  * nested key): `/etc/dsg/dsg.yml`, `~/.config/dsg/dsg.yml`, `$XDG_CONFIG_HOME/dsg/dsg.yml` (when
  * set), `$DSG_CONFIG_HOME/dsg.yml` (when set). The system-wide file may not set the identity
  * (`user_name`, `user_id`).
@@ -23,6 +23,8 @@ export interface UserConfig {
   backup_on_conflict: boolean;
   ssh?: { key_path?: string };
   rclone?: { config_path?: string };
+  /** IPFS repositories: the file holding the passphrase of encrypted repositories (never in the project). */
+  ipfs?: { passphrase_file?: string };
 }
 
 /** Default directory of the system-wide config. */
@@ -39,8 +41,9 @@ const TOP_KEYS = [
   'backup_on_conflict',
   'ssh',
   'rclone',
+  'ipfs',
 ] as const;
-const NESTED_KEYS = { ssh: ['key_path'], rclone: ['config_path'] } as const;
+const NESTED_KEYS = { ssh: ['key_path'], rclone: ['config_path'], ipfs: ['passphrase_file'] } as const;
 const IDENTITY_KEYS = ['user_name', 'user_id'] as const;
 const EXAMPLE = '  user_name: Ana Example\n  user_id: ana@example.org';
 
@@ -68,6 +71,7 @@ const FILE_SCHEMA = z.object({
   backup_on_conflict: z.boolean().optional(),
   ssh: z.object({ key_path: text().optional() }).optional(),
   rclone: z.object({ config_path: text().optional() }).optional(),
+  ipfs: z.object({ passphrase_file: text().optional() }).optional(),
 });
 type FileConfig = z.output<typeof FILE_SCHEMA>;
 
@@ -131,7 +135,7 @@ function parseUserFile(textContent: string, file: string, isSystemFile: boolean)
     );
   }
   const messages = unknownKeyMessages(raw, TOP_KEYS, file, null);
-  for (const section of ['ssh', 'rclone'] as const) {
+  for (const section of ['ssh', 'rclone', 'ipfs'] as const) {
     const value = raw[section];
     if (isMapping(value)) messages.push(...unknownKeyMessages(value, NESTED_KEYS[section], file, section));
   }
@@ -183,8 +187,8 @@ export function loadUserConfig(
     sources.push(file);
     const layer = parseUserFile(content, file, file === etcFile);
     for (const key of Object.keys(layer) as (keyof FileConfig)[]) {
-      if (key === 'ssh' || key === 'rclone') {
-        merged[key] = { ...merged[key], ...layer[key] };
+      if (key === 'ssh' || key === 'rclone' || key === 'ipfs') {
+        merged[key] = { ...merged[key], ...layer[key] } as never;
       } else {
         (merged as Record<string, unknown>)[key] = layer[key];
       }
@@ -226,6 +230,10 @@ export function loadUserConfig(
     if (merged.rclone.config_path !== undefined) {
       result.rclone.config_path = expandHome(merged.rclone.config_path, home);
     }
+  }
+  if (merged.ipfs !== undefined) {
+    result.ipfs = {};
+    if (merged.ipfs.passphrase_file !== undefined) result.ipfs.passphrase_file = expandHome(merged.ipfs.passphrase_file, home);
   }
   return result;
 }
