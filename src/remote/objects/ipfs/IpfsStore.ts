@@ -26,9 +26,9 @@ import { constants } from 'node:fs';
 import { link, mkdir, open, readdir, rename, rmdir, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { Readable } from 'node:stream';
-import { exporter, type UnixFSEntry } from 'ipfs-unixfs-exporter';
-import { importByteStream, type ImporterOptions } from 'ipfs-unixfs-importer';
-import { CID } from 'multiformats/cid';
+import type { UnixFSEntry } from 'ipfs-unixfs-exporter';
+import type { ImporterOptions } from 'ipfs-unixfs-importer';
+import type { CID } from 'multiformats/cid';
 import { ConfigError } from '../../../errors/ConfigError.js';
 import { FileReadError } from '../../../errors/FileReadError.js';
 import { syncFilesystem } from '../../../platform/syncFilesystem.js';
@@ -52,6 +52,21 @@ const RECORD_MAX = 512;
 const RECORD = /^v1 (b[a-z2-7]{10,200}) (0|[1-9]\d{0,15})\n$/;
 /** Pinned so that the same bytes always give the same CIDs (deduplication across versions). */
 const IMPORT: ImporterOptions = { cidVersion: 1, rawLeaves: true, reduceSingleLeafToSelf: true };
+
+/** The IPFS libraries, loaded on first use: every other backend's commands start without them. */
+let libs: Promise<{
+  importByteStream: typeof import('ipfs-unixfs-importer').importByteStream;
+  exporter: typeof import('ipfs-unixfs-exporter').exporter;
+  CID: typeof import('multiformats/cid').CID;
+}> | null = null;
+function ipfs() {
+  libs ??= Promise.all([import('ipfs-unixfs-importer'), import('ipfs-unixfs-exporter'), import('multiformats/cid')]).then(([i, e, c]) => ({
+    importByteStream: i.importByteStream,
+    exporter: e.exporter,
+    CID: c.CID,
+  }));
+  return libs;
+}
 
 interface NameRecord {
   cid: CID;
@@ -166,6 +181,7 @@ export class IpfsStore implements ObjectStore {
     const text = await readSmallFile(file, RECORD_MAX, true);
     if (text === null) return null;
     const m = RECORD.exec(text.body);
+    const { CID } = await ipfs();
     let cid: CID | null = null;
     try {
       if (m) cid = CID.parse(m[1]!);
@@ -206,6 +222,7 @@ export class IpfsStore implements ObjectStore {
   private async importStream(source: AsyncIterable<Uint8Array>): Promise<CID> {
     const keys = await this.ready();
     const bytes = keys ? sealStream(keys, source) : source;
+    const { importByteStream } = await ipfs();
     return (await importByteStream(bytes, this.blocks, IMPORT)).cid;
   }
 
@@ -316,6 +333,7 @@ export class IpfsStore implements ObjectStore {
   }
 
   private async entry(key: string, cid: CID): Promise<UnixFSEntry & { type: 'file' | 'raw' }> {
+    const { exporter } = await ipfs();
     const e = await exporter(cid, this.blocks);
     if (e.type !== 'file' && e.type !== 'raw') throw new ObjectStoreError(`${key} names ${cid}, which is a ${e.type}, not a file: the repository is damaged`, { code: 'REPOSITORY_DAMAGED' });
     return e as UnixFSEntry & { type: 'file' | 'raw' };
