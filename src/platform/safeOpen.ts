@@ -60,7 +60,7 @@ export function notFound(path: string): NodeJS.ErrnoException {
 }
 
 /** Open a regular file for reading; null when it does not exist. */
-export async function openRegularFile(path: string, advice: Advice): Promise<{ fh: FileHandle; size: number } | null> {
+export async function openRegularFile(path: string, advice: Advice): Promise<{ fh: FileHandle; size: number; mtimeMs: number } | null> {
   let fh: FileHandle;
   try {
     fh = await fsp.open(path, SAFE_READ_FLAGS);
@@ -71,7 +71,7 @@ export async function openRegularFile(path: string, advice: Advice): Promise<{ f
   try {
     const st = await fh.stat();
     if (!st.isFile()) throw notRegular(path, describeFileType(st), advice);
-    return { fh, size: st.size };
+    return { fh, size: st.size, mtimeMs: st.mtimeMs };
   } catch (err) {
     await fh.close();
     throw err;

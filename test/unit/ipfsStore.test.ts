@@ -140,6 +140,19 @@ for (const encrypted of [true, false]) {
       await store.put('.dsg/victim', Buffer.from('victim'));
       assert.equal((await store.get('.dsg/victim', 100))!.toString(), 'victim');
     });
+
+    it('never writes through a folder that was replaced by a symbolic link', async () => {
+      await store.put('.dsg/staging/t9/a', Buffer.from('a'));
+      const rec = records(dir).find((f) => readFileSync(f, 'utf8').endsWith(' 1\n'))!;
+      const folder = join(rec, '..');
+      const elsewhere = mkdtempSync(join(tmpdir(), 'dsg-ipfs-elsewhere-'));
+      dirs.push(elsewhere);
+      rmSync(folder, { recursive: true });
+      symlinkSync(elsewhere, folder);
+      await assert.rejects(store.put('.dsg/staging/t9/b', Buffer.from('b')), /symbolic link/);
+      await assert.rejects(store.delete('.dsg/staging/t9/a'), /symbolic link/);
+      assert.deepEqual(readdirSync(elsewhere), []);
+    });
   });
 }
 

@@ -10,14 +10,34 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { lstat, mkdir, open, rename, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { isAbsolute, join, relative, sep } from 'node:path';
 import { base32upper } from 'multiformats/bases/base32';
 import type { CID } from 'multiformats/cid';
+import { FileReadError } from '../../../errors/FileReadError.js';
+import { readRegularFile } from '../../../platform/safeOpen.js';
 import { ObjectStoreError } from '../ObjectStore.js';
 
 /** Largest block accepted: bitswap's limit (our own blocks are at most 256 KiB + a node). */
 export const MAX_BLOCK = 2 << 20;
 const SHA2_256 = 0x12;
+
+/**
+ * Check that every folder from `root` (excluded) down to `dir` is a real folder, not a
+ * symbolic link someone put in the shared folder: dsg never writes through one.
+ */
+export async function requireRealFolders(root: string, dir: string): Promise<void> {
+  const rel = relative(root, dir);
+  if (rel === '') return;
+  if (rel.startsWith('..') || isAbsolute(rel)) throw new Error(`${dir} is not inside ${root}`);
+  let cur = root;
+  for (const part of rel.split(sep)) {
+    cur = join(cur, part);
+    const st = await lstat(cur);
+    if (!st.isDirectory()) {
+      throw new ObjectStoreError(`${cur} in the blockstore folder is ${st.isSymbolicLink() ? 'a symbolic link' : 'not a folder'}; dsg does not write through it. Restore the folder from a copy.`, { code: 'REPOSITORY_DAMAGED' });
+    }
+  }
+}
 
 export class BlockFolder {
   constructor(readonly root: string) {}
@@ -51,6 +71,7 @@ export class BlockFolder {
     }
     const dir = join(file, '..');
     await mkdir(dir, { recursive: true });
+    await requireRealFolders(join(this.root, '..'), dir);
     const tmp = join(dir, `.tmp-${randomBytes(8).toString('hex')}`);
     const h = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
     try {
@@ -72,35 +93,23 @@ export class BlockFolder {
     yield await this.read(cid);
   }
 
-  /** A block's bytes, verified against its CID. */
+  /** A block's bytes (bounded, never through a link or a FIFO: platform/safeOpen.ts), verified against its CID. */
   async read(cid: CID): Promise<Buffer> {
     const file = this.pathOf(cid);
     if (cid.multihash.code !== SHA2_256) {
       throw new ObjectStoreError(`block ${cid} uses a hash dsg does not verify (code ${cid.multihash.code}); only sha2-256 blocks are read`, { code: 'BLOCK_DAMAGED' });
     }
-    let h;
+    let bytes: Buffer | null;
     try {
-      h = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+      bytes = await readRegularFile(file, MAX_BLOCK, 'a blockstore holds only block files; remove it or restore the block from a copy');
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') throw new ObjectStoreError(`block ${cid} is missing from the blockstore (${file}): the repository is incomplete`, { code: 'BLOCK_MISSING' });
-      if (code === 'ELOOP') throw new ObjectStoreError(`block file ${file} is a symbolic link; dsg does not follow links in a blockstore`, { code: 'BLOCK_DAMAGED' });
-      throw new ObjectStoreError(`cannot read block ${file}: ${(err as Error).message}`, { code, cause: err });
+      if (err instanceof FileReadError) throw new ObjectStoreError(`block file ${file} is damaged: ${err.message}`, { code: 'BLOCK_DAMAGED', cause: err });
+      throw new ObjectStoreError(`cannot read block ${file}: ${(err as Error).message}`, { code: (err as NodeJS.ErrnoException).code, cause: err });
     }
-    try {
-      const st = await h.stat();
-      if (!st.isFile()) throw new ObjectStoreError(`block file ${file} is not a regular file`, { code: 'BLOCK_DAMAGED' });
-      if (st.size > MAX_BLOCK) throw new ObjectStoreError(`block file ${file} holds ${st.size} bytes, more than a block may (${MAX_BLOCK})`, { code: 'BLOCK_DAMAGED' });
-      const buf = Buffer.alloc(st.size);
-      const { bytesRead } = await h.read(buf, 0, st.size, 0);
-      const bytes = buf.subarray(0, bytesRead);
-      const digest = createHash('sha256').update(bytes).digest();
-      if (!digest.equals(cid.multihash.digest)) {
-        throw new ObjectStoreError(`block file ${file} is damaged: its content does not match its CID ${cid}`, { code: 'BLOCK_DAMAGED' });
-      }
-      return bytes;
-    } finally {
-      await h.close();
+    if (bytes === null) throw new ObjectStoreError(`block ${cid} is missing from the blockstore (${file}): the repository is incomplete`, { code: 'BLOCK_MISSING' });
+    if (!createHash('sha256').update(bytes).digest().equals(cid.multihash.digest)) {
+      throw new ObjectStoreError(`block file ${file} is damaged: its content does not match its CID ${cid}`, { code: 'BLOCK_DAMAGED' });
     }
+    return bytes;
   }
 }

@@ -22,8 +22,7 @@
  * sealed data that does not authenticate is an error naming the key.
  */
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
-import { link, mkdir, open, readdir, rename, rmdir, unlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, readdir, rename, rmdir, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import type { UnixFSEntry } from 'ipfs-unixfs-exporter';
@@ -31,9 +30,10 @@ import type { ImporterOptions } from 'ipfs-unixfs-importer';
 import type { CID } from 'multiformats/cid';
 import { ConfigError } from '../../../errors/ConfigError.js';
 import { FileReadError } from '../../../errors/FileReadError.js';
+import { openRegularFile } from '../../../platform/safeOpen.js';
 import { syncFilesystem } from '../../../platform/syncFilesystem.js';
 import { boundedBody, checkKey, ObjectStoreError, type ObjectInfo, type ObjectStore, type ObjectTail, type PutStreamOptions } from '../ObjectStore.js';
-import { BlockFolder } from './BlockFolder.js';
+import { BlockFolder, requireRealFolders } from './BlockFolder.js';
 import { CHUNK, chunkCount, deriveKeys, OVERHEAD, SealError, sealName, sealStream, sealedSize, unsealName, unsealStream, type RepositoryKeys } from './crypto.js';
 
 export interface IpfsStoreOptions {
@@ -131,7 +131,7 @@ export class IpfsStore implements ObjectStore {
     if (text === null) return null;
     let v: unknown;
     try {
-      v = JSON.parse(text);
+      v = JSON.parse(text.body);
     } catch {
       v = null;
     }
@@ -178,7 +178,7 @@ export class IpfsStore implements ObjectStore {
 
   private async readRecord(key: string): Promise<NameRecord | null> {
     const file = await this.recordPath(key);
-    const text = await readSmallFile(file, RECORD_MAX, true);
+    const text = await readSmallFile(file, RECORD_MAX);
     if (text === null) return null;
     const m = RECORD.exec(text.body);
     const { CID } = await ipfs();
@@ -196,12 +196,14 @@ export class IpfsStore implements ObjectStore {
   private async writeRecord(key: string, cid: CID, size: number, mode: 'replace' | 'create'): Promise<boolean> {
     const file = await this.recordPath(key);
     await mkdir(this.tmpDir, { recursive: true });
+    await requireRealFolders(this.opts.blockstore, this.tmpDir);
     const tmp = join(this.tmpDir, randomBytes(8).toString('hex'));
     await writeFile(tmp, `v1 ${cid.toString()} ${size}\n`, { flag: 'wx' });
     try {
       // A delete removing the now-empty parent can race this write: make the folder again once.
       for (let attempt = 0; ; attempt++) {
         await mkdir(dirname(file), { recursive: true });
+        await requireRealFolders(this.opts.blockstore, dirname(file));
         try {
           if (mode === 'replace') await rename(tmp, file);
           else await link(tmp, file);
@@ -268,6 +270,7 @@ export class IpfsStore implements ObjectStore {
   async delete(key: string): Promise<void> {
     const file = await this.recordPath(key);
     try {
+      await requireRealFolders(this.opts.blockstore, dirname(file));
       await unlink(file);
     } catch (err) {
       if (errno(err) === 'ENOENT') return;
@@ -455,31 +458,22 @@ async function* explainSeal(src: AsyncIterable<Buffer>, key: string): AsyncItera
   }
 }
 
+const ADVICE = 'the blockstore folder was changed by something other than dsg; restore it from a copy or run "dsg validate-snapshot"';
+
 /**
- * A small file of the shared folder: never through a symbolic link, never blocking on a FIFO,
- * at most `max` bytes; null when absent.
+ * A small file of the shared folder (a record, ipfs.json): never through a symbolic link,
+ * never blocking on a FIFO (platform/safeOpen.ts), at most `max` bytes; null when absent.
  */
-async function readSmallFile(file: string, max: number): Promise<string | null>;
-async function readSmallFile(file: string, max: number, withTime: true): Promise<{ body: string; mtimeMs: number } | null>;
-async function readSmallFile(file: string, max: number, withTime?: true): Promise<string | { body: string; mtimeMs: number } | null> {
-  let h;
+async function readSmallFile(file: string, max: number): Promise<{ body: string; mtimeMs: number } | null> {
+  const opened = await openRegularFile(file, ADVICE);
+  if (opened === null) return null;
+  const { fh, size, mtimeMs } = opened;
   try {
-    h = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  } catch (err) {
-    if (errno(err) === 'ENOENT' || errno(err) === 'ENOTDIR') return null;
-    if (errno(err) === 'ELOOP') throw new ObjectStoreError(`${file} is a symbolic link; dsg does not follow links in a blockstore`, { code: 'REPOSITORY_DAMAGED' });
-    throw new ObjectStoreError(`cannot read ${file}: ${(err as Error).message}`, { code: errno(err), cause: err });
-  }
-  try {
-    const st = await h.stat();
-    if (!st.isFile()) throw new ObjectStoreError(`${file} is not a regular file`, { code: 'REPOSITORY_DAMAGED' });
-    if (st.size > max) throw new ObjectStoreError(`${file} holds ${st.size} bytes, more than the ${max} such a file may`, { code: 'REPOSITORY_DAMAGED' });
-    const buf = Buffer.alloc(st.size);
-    const { bytesRead } = await h.read(buf, 0, st.size, 0);
-    const body = buf.subarray(0, bytesRead).toString('utf8');
-    return withTime ? { body, mtimeMs: Math.floor(st.mtimeMs) } : body;
+    if (size > max) throw new ObjectStoreError(`${file} holds ${size} bytes, more than the ${max} such a file may; ${ADVICE}`, { code: 'REPOSITORY_DAMAGED' });
+    const buf = Buffer.alloc(size);
+    const { bytesRead } = await fh.read(buf, 0, size, 0);
+    return { body: buf.subarray(0, bytesRead).toString('utf8'), mtimeMs: Math.floor(mtimeMs) };
   } finally {
-    await h.close();
+    await fh.close();
   }
 }
-
