@@ -24,17 +24,18 @@ export async function terminalProgress(flags: GlobalFlags): Promise<Progress> {
       bar = new cliProgress.SingleBar(
         {
           stream: process.stderr,
+          // {total} is cli-progress's own token (the raw byte count): the formatted size is {size}.
           format:
             phaseName === 'scan'
               ? ' scan     {files} files'
-              : ` {phase} [{bar}] {percentage}% | {files}/{totalFiles} files | {done}/{total} | {rate}/s | ETA {eta_formatted}`,
+              : ` {phase} [{bar}] {percentage}% | {files}/{totalFiles} files | {done}/{size} | {rate}/s | ETA {eta_formatted}`,
           hideCursor: true,
           clearOnComplete: true,
           etaBuffer: 50,
         },
         cliProgress.Presets.shades_classic,
       );
-      bar.start(Math.max(nBytes, 1), 0, { phase: name.padEnd(8), files: 0, totalFiles, done: '0 B', total: formatBytes(nBytes), rate: '0 B' });
+      bar.start(Math.max(nBytes, 1), 0, { phase: name.padEnd(8), files: 0, totalFiles, done: '0 B', size: formatBytes(nBytes), rate: '0 B' });
     },
     bytes(n) {
       bytes += n;
