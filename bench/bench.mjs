@@ -7,7 +7,8 @@
 //                        [--workdir DIR] [--out FILE]
 //
 // Order: 3 and 4 (init, bounded) first, then 5 and 6 (sync on a ZFS vs a POSIX repository), then
-// 7 and 8 (uploads over SSH: dsg vs rsync -e ssh and scp), 12 and 13 (uploads to S3: dsg vs rclone), then the status tree (its one-off 100,000-file dsg init is the longest step). If that init fails or
+// 7 and 8 (uploads over SSH: dsg vs rsync -e ssh and scp), 12 and 13 (uploads to S3: dsg vs rclone), 14 and
+// 15 (init into an IPFS blockstore vs into a POSIX repository), then the status tree (its one-off 100,000-file dsg init is the longest step). If that init fails or
 // passes --setup-timeout, measurements 1–2 are recorded as not run and repeated on a fallback tree
 // of the init size (rows 1b, 2b), so the run still says something about status.
 //
@@ -29,12 +30,16 @@
 // backend). The gateway keeps everything in RAM: every run's upload is purged right after it.
 // Without a server, rows 12–13 say "not run" with the reason.
 //
+// Measurements 14–15 need no service: `dsg init` of the same tree into a fresh encrypted IPFS
+// blockstore (`repository: {type: ipfs, did: …, encrypted: true, blockstore: <work>/…}`, a folder in
+// the work dir, passphrase in DSG_IPFS_PASSPHRASE) vs into a fresh POSIX repository, alternating.
+//
 // Needs a built dsg (dist/), git, rsync, xxhsum, ssh, scp, rclone and GNU time (/usr/bin/time); bench/run.sh
 // installs the missing ones. Writes bench/RESULTS.md (rewritten after every measurement, so a
 // crash still leaves what was measured). Generated trees live in bench/work/<run>/ (or under
 // --workdir) and are removed at the end unless --keep.
 import { spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, scryptSync } from 'node:crypto';
 import {
   chmodSync, closeSync, cpSync, existsSync, fdatasyncSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statfsSync,
   statSync, writeFileSync, writeSync,
@@ -73,7 +78,7 @@ function parseArgs(argv) {
     else if (a === '--out') o.out = resolve(val());
     else if (a === '--only') {
       const list = val().split(',').map((x) => x.trim()).filter(Boolean);
-      if (!list.length || list.some((x) => !/^([1-9]|1[0-3])$/.test(x))) usage('--only takes measurement numbers 1–13 separated by commas, e.g. --only 5,6');
+      if (!list.length || list.some((x) => !/^([1-9]|1[0-5])$/.test(x))) usage('--only takes measurement numbers 1–15 separated by commas, e.g. --only 5,6');
       o.only = new Set(list.map(Number));
     }
     else if (a === '-h' || a === '--help') usage();
@@ -88,12 +93,12 @@ function parseArgs(argv) {
 
 function usage(err) {
   const text = 'usage: node bench/bench.mjs [--quick] [--runs N] [--timeout SECONDS] [--setup-timeout SECONDS] [--no-big] [--keep] [--only LIST] [--workdir DIR] [--out FILE]\n' +
-    '  --quick     small trees (10,000 / 2,000 / 400 / 2,000 files: status / init / sync / SSH and S3 uploads; 100 MiB) for a fast try\n' +
+    '  --quick     small trees (10,000 / 2,000 / 400 / 2,000 files: status / init / sync / SSH, S3 and IPFS rows; 100 MiB) for a fast try\n' +
     '  --runs N    timed runs per measurement after one warm-up (default 3; the median is reported)\n' +
     '  --timeout S per-command limit in seconds (default 1200); a command past it is killed and recorded\n' +
     '  --setup-timeout S  limit for the one-off dsg init of the status tree (default 3 × --timeout)\n' +
-    '  --no-big    skip the single-big-file measurements (4, 6, 7 and 13)\n' +
-    '  --only L    run only these measurements (1–13), e.g. --only 5,6 or --only 12,13 (1, 2 and 9 share one tree and run together)\n' +
+    '  --no-big    skip the single-big-file measurements (4, 6, 7, 13 and 15)\n' +
+    '  --only L    run only these measurements (1–15), e.g. --only 5,6 or --only 14,15 (1, 2 and 9 share one tree and run together)\n' +
     '  --keep      keep the generated trees\n' +
     '  --workdir D where to generate trees (default bench/work/)\n' +
     '  --out F     results file (default bench/RESULTS.md)\n';
@@ -113,7 +118,7 @@ const SIZES = opts.quick
 /** Issue 10's memory targets: status and sync ≤ 80 MB + 1 KB per file; a 1 GiB sync < 200 MB (decimal MB/KB, the stricter reading). */
 const rssTargetKB = (files) => (80e6 + 1e3 * files) / 1024;
 const BIG_SYNC_RSS_TARGET_KB = 200e6 / 1024;
-/** Sizes of the small files of measurements 5, 8 and 12 (in 5 written at setup and rewritten before every run). */
+/** Sizes of the small files of measurements 5, 8, 12 and 14 (in 5 written at setup and rewritten before every run). */
 const SYNC_MIN_SIZE = 1024;
 const SYNC_MAX_SIZE = 4096;
 const wanted = (n) => !opts.only || opts.only.has(n);
@@ -336,7 +341,7 @@ function writeResults() {
   L.push('# dsg benchmark results', '');
   L.push(`Written by \`npm run bench\` (\`bench/run.sh\` → \`bench/bench.mjs\`)${state.finished ? '' : ' — **run incomplete** (interrupted or still running)'}.`, '');
   L.push(`- Date: ${state.started.toISOString()} (finished ${state.finished ? now.toISOString() : '—'}; whole run ${state.totalS == null ? '—' : `${fmtS(state.totalS)} s`})`);
-  L.push(`- Mode: **${MODE}** (${opts.runs} timed run${opts.runs > 1 ? 's' : ''} per command after 1 warm-up; median reported; per-command timeout ${opts.timeout} s, ${opts.setupTimeout} s for the one-off init of the status tree)${opts.only ? `; **only measurements ${[...opts.only].sort((a, b) => a - b).join(', ')}** (\`--only\`)` : ''}${opts.big ? '' : '; `--no-big`: rows 4, 6, 7 and 13 skipped'}`);
+  L.push(`- Mode: **${MODE}** (${opts.runs} timed run${opts.runs > 1 ? 's' : ''} per command after 1 warm-up; median reported; per-command timeout ${opts.timeout} s, ${opts.setupTimeout} s for the one-off init of the status tree)${opts.only ? `; **only measurements ${[...opts.only].sort((a, b) => a - b).join(', ')}** (\`--only\`)` : ''}${opts.big ? '' : '; `--no-big`: rows 4, 6, 7, 13 and 15 skipped'}`);
   L.push(`- Machine: ${cpus()[0]?.model ?? 'unknown CPU'}; nproc ${env.nproc}; ${fmtBytes(totalmem())} RAM; Linux ${release()}; file system of the work dir: ${env.fstype}`);
   if (env.diskLine) L.push(`- ${env.diskLine}`);
   L.push(`- Load average (1/5/15 min) at start: ${env.loadStart}; at end: ${env.loadEnd ?? '—'}. Other processes on the machine (e.g. test runs) add noise; the per-measurement load is in the notes column.`);
@@ -344,7 +349,8 @@ function writeResults() {
   if (env.zfsLine) L.push(`- ${env.zfsLine}`);
   if (env.sshLine) L.push(`- ${env.sshLine}`);
   if (env.s3Line) L.push(`- ${env.s3Line}`);
-  L.push('- Trees (random bytes, every file distinct; small files 100 B–4 KiB uniform, 1–4 KiB in the trees of measurements 5, 8 and 12):');
+  if (env.ipfsLine) L.push(`- ${env.ipfsLine}`);
+  L.push('- Trees (random bytes, every file distinct; small files 100 B–4 KiB uniform, 1–4 KiB in the trees of measurements 5, 8, 12 and 14):');
   for (const t of state.trees) {
     L.push(`  - ${t.name}: ${fmtInt(t.files)} file${t.files > 1 ? 's' : ''} in ${fmtInt(t.dirs)} \`input/\` folder${t.dirs > 1 ? 's' : ''}, ${fmtBytes(t.bytes)} (${fmtInt(t.bytes)} B); generated in ${fmtS(t.genS)} s`);
   }
@@ -356,7 +362,8 @@ function writeResults() {
   const sshRows = sorted.filter((r) => r.table === 'ssh');
   const backendRows = sorted.filter((r) => r.table === 'backends');
   const s3Rows = sorted.filter((r) => r.table === 's3');
-  const otherTables = backendRows.length || sshRows.length || s3Rows.length;
+  const ipfsRows = sorted.filter((r) => r.table === 'ipfs');
+  const otherTables = backendRows.length || sshRows.length || s3Rows.length || ipfsRows.length;
   // In a backends row, the `dsg` side is the ZFS repository and the `other` side the POSIX one.
   const ratioOf = (d, o) => (d.median != null && o.median != null && o.median > 0 ? `${(d.median / o.median).toFixed(2)}×` : 'n/a');
   const cellOf = (x) => (x.median != null ? fmtS(x.median) : `**${x.failure ?? 'failed'}**`);
@@ -371,7 +378,7 @@ function writeResults() {
   }
   if (rows.length || !otherTables) L.push('');
   if (backendRows.length) {
-    if (rows.length || sshRows.length || s3Rows.length) L.push('### dsg on a ZFS repository vs on a POSIX repository', '');
+    if (rows.length || sshRows.length || s3Rows.length || ipfsRows.length) L.push('### dsg on a ZFS repository vs on a POSIX repository', '');
     L.push('Both columns are `dsg sync`; only the repository differs (ZFS through zfs-fuse, see Method). Ratio = ZFS / POSIX: above 1 means the ZFS repository is slower.', '');
     L.push('| # | Measurement | ZFS (s) | POSIX (s) | Ratio ZFS/POSIX | ZFS peak RSS (MiB) | POSIX peak RSS (MiB) | Notes |');
     L.push('|---|---|---:|---:|---:|---:|---:|---|');
@@ -381,7 +388,7 @@ function writeResults() {
     L.push('');
   }
   if (sshRows.length) {
-    if (rows.length || backendRows.length || s3Rows.length) L.push('### Uploads over SSH: dsg vs rsync and scp', '');
+    if (rows.length || backendRows.length || s3Rows.length || ipfsRows.length) L.push('### Uploads over SSH: dsg vs rsync and scp', '');
     L.push('To the test sshd on 127.0.0.1 (see Method). Each cell: median seconds, and MB/s (MB = 10^6 B) for the one-file row. Target ratios from issue 9: row 7 **dsg throughput / rsync throughput ≥ 1.5×** (above 1 = dsg faster; higher is better); row 8 **dsg time / rsync time ≤ 1.0×** (below 1 = dsg faster; lower is better).', '');
     L.push('| # | Measurement | dsg init | `rsync -a -e ssh` | `scp -O` | `scp` (SFTP) | Ratio | Target | Met | Peak RSS (MiB) dsg / rsync / scp -O / scp | Notes |');
     L.push('|---|---|---:|---:|---:|---:|---:|---:|---|---:|---|');
@@ -401,7 +408,7 @@ function writeResults() {
     L.push('');
   }
   if (s3Rows.length) {
-    if (rows.length || backendRows.length || sshRows.length) L.push('### Uploads to S3: dsg vs rclone', '');
+    if (rows.length || backendRows.length || sshRows.length || ipfsRows.length) L.push('### Uploads to S3: dsg vs rclone', '');
     L.push(`To the test Ceph RADOS Gateway on 127.0.0.1 (memstore; see Method). Each cell: median seconds, and MB/s (MB = 10^6 B) for the one-file row. Ratio = dsg time / rclone time: above 1 means dsg is slower. \`rclone copy\` runs with rclone's defaults (\`--transfers ${s3.defaults.transfers}\`); the third column raises \`--transfers\` to ${S3_RCLONE_MANY}, the PutObjects dsg keeps in flight per batch of small files (one file: not run, see Method).`, '');
     L.push(`| # | Measurement | dsg init | \`rclone copy\` | \`rclone copy --transfers ${S3_RCLONE_MANY}\` | Ratio dsg/rclone | Ratio dsg/rclone (${S3_RCLONE_MANY}) | Peak RSS (MiB) dsg / rclone / rclone (${S3_RCLONE_MANY}) | Notes |`);
     L.push('|---|---|---:|---:|---:|---:|---:|---:|---|');
@@ -410,6 +417,18 @@ function writeResults() {
       const [d, rc, rc16] = [r.sides[0], r.sides[1], r.sides[2] ?? null];
       const ratio = (o) => (o == null ? '—' : ratioOf(d, o));
       L.push(`| ${r.id} | ${r.title} | ${cell(d)} | ${cell(rc)} | ${cell(rc16)} | ${ratio(rc)} | ${ratio(rc16)} | ${[d, rc, rc16].map((x) => (x == null ? '—' : fmtMiB(x.rssKB))).join(' / ')} | ${r.notes.join('; ')} |`);
+    }
+    L.push('');
+  }
+  if (ipfsRows.length) {
+    // In an ipfs row, the `dsg` side is the IPFS blockstore and the `other` side the POSIX repository.
+    L.push('### IPFS blockstore vs POSIX repository', '');
+    L.push('Both columns are `dsg init` of the same tree; only the repository differs: a fresh encrypted IPFS blockstore (a folder in the work dir, no daemon) or a fresh POSIX repository on the same disk (see Method). Each cell: median seconds, and MB/s (MB = 10^6 B) for the one-file row. Ratio = IPFS time / POSIX time: above 1 means the IPFS blockstore is slower.', '');
+    L.push('| # | Measurement | dsg → IPFS | dsg → POSIX | Ratio IPFS/POSIX | IPFS peak RSS (MiB) | POSIX peak RSS (MiB) | Notes |');
+    L.push('|---|---|---:|---:|---:|---:|---:|---|');
+    for (const r of ipfsRows) {
+      const cell = (x) => (x.median == null ? `**${x.failure ?? 'failed'}**` : r.small ? `${fmtS(x.median)} s` : `${fmtS(x.median)} s (${(r.bytes / x.median / 1e6).toFixed(0)} MB/s)`);
+      L.push(`| ${r.id} | ${r.title} | ${cell(r.dsg)} | ${cell(r.other)} | ${ratioOf(r.dsg, r.other)} | ${fmtMiB(r.dsg.rssKB)} | ${fmtMiB(r.other.rssKB)} | ${r.notes.join('; ')} |`);
     }
     L.push('');
   }
@@ -433,18 +452,24 @@ function writeResults() {
     L.push('| # | ZFS: warm-up → runs | POSIX: warm-up → runs |');
     L.push('|---|---|---|');
     for (const r of backendRows) L.push(`| ${r.id} | ${f(r.dsg)} | ${f(r.other)} |`);
-    if (sshRows.length || s3Rows.length) L.push('');
+    if (sshRows.length || s3Rows.length || ipfsRows.length) L.push('');
   }
   if (sshRows.length) {
     L.push('| # | dsg init: warm-up → runs | rsync -a -e ssh | scp -O | scp |');
     L.push('|---|---|---|---|---|');
     for (const r of sshRows) L.push(`| ${r.id} | ${r.sides.map(f).join(' | ')} |`);
-    if (s3Rows.length) L.push('');
+    if (s3Rows.length || ipfsRows.length) L.push('');
   }
   if (s3Rows.length) {
     L.push(`| # | dsg init: warm-up → runs | rclone copy | rclone copy --transfers ${S3_RCLONE_MANY} |`);
     L.push('|---|---|---|---|');
     for (const r of s3Rows) L.push(`| ${r.id} | ${f(r.sides[0])} | ${f(r.sides[1])} | ${r.sides[2] ? f(r.sides[2]) : '—'} |`);
+    if (ipfsRows.length) L.push('');
+  }
+  if (ipfsRows.length) {
+    L.push('| # | dsg → IPFS: warm-up → runs | dsg → POSIX: warm-up → runs |');
+    L.push('|---|---|---|');
+    for (const r of ipfsRows) L.push(`| ${r.id} | ${f(r.dsg)} | ${f(r.other)} |`);
   }
   L.push('');
   L.push('### Setup steps (timed once, for information)', '');
@@ -466,7 +491,7 @@ function writeResults() {
   L.push('');
   L.push('On ZFS, dsg keeps the POSIX repository layout on the dataset and each sync also takes one `zfs snapshot <pool>/<name>@sN` after its commit, so rows 5–6 include that call. ZFS here is **zfs-fuse** (a FUSE implementation, single user-space daemon, file-backed throwaway pool on the work disk, created by `bench/run.sh` via `scripts/zfs-pool.sh`): its absolute numbers and the ZFS/POSIX ratio say little about kernel OpenZFS; they show what this build costs on this machine. Every old version stays in the repository (in `objects/`, and on ZFS in the @sN snapshots), so rows 5–6 grow both repositories by one version per run. Without a pool (not root, zfs-fuse missing) the ZFS column says \`not run\` with the reason and the POSIX column is still measured.');
   L.push('');
-  L.push('Order of the run: 3, 4, 5, 6, 7, 8, 12, 13, 10, then the status tree (rows 1, 2, 9; its one-off `dsg init` is a long step), then the scale tree (row 11, the longest). If the status tree\'s init fails or passes its limit, rows 1–2 say so and rows 1b–2b repeat the status measurements on a fallback tree the size of the init tree.');
+  L.push('Order of the run: 3, 4, 5, 6, 7, 8, 12, 13, 14, 15, 10, then the status tree (rows 1, 2, 9; its one-off `dsg init` is a long step), then the scale tree (row 11, the longest). If the status tree\'s init fails or passes its limit, rows 1–2 say so and rows 1b–2b repeat the status measurements on a fallback tree the size of the init tree.');
   L.push('');
   L.push('Outputs of earlier runs (repositories, rsync/scp destinations) are moved aside, not deleted, between runs and removed when the measurement ends: this disk (ext4 with online discard) slows file creation for seconds after a large delete, which would land in whichever tool runs next. All commands run with a warm page cache (the tree was just written or read by the warm-up); `sync` is run (untimed) before every timed command so earlier write-back does not land in it. dsg and the other tool alternate run by run, so drifting machine load hits both. Wall time is measured around the process with `process.hrtime`; peak RSS comes from `/usr/bin/time -f \'%e %M\'`. dsg makes uploaded data durable before it commits a snapshot (fsync/syncfs; over SSH on the server); in rows 3–4 rsync is followed by `sync -f`, while rows 7–8 compare with plain `rsync -a` and `scp`, which do not flush.');
   L.push('');
@@ -479,6 +504,13 @@ function writeResults() {
   L.push(`13. **upload of one big file to S3**: \`dsg init\` of a project holding one ${fmtBytes(SIZES.bigBytes)} random file, vs \`rclone copy project/input/big.bin dsgbench:${S3_BUCKET}/<fresh prefix>\`. dsg sends a file above ${dq.singlePutMaxMiB ?? '?'} MiB as a multipart upload in ${dq.minPartMiB ?? '?'} MiB parts, ${dq.partsInFlight ?? '?'} in flight, hashing it (XXH3) as it reads; rclone sends a file above \`--s3-upload-cutoff ${d['s3-upload-cutoff']}\` as a multipart upload in \`--s3-chunk-size ${d['s3-chunk-size']}\` parts, \`--s3-upload-concurrency ${d['s3-upload-concurrency']}\` in flight, after reading the file once for the MD5 it stores in the object's metadata (its default; \`--s3-disable-checksum\` would skip that), and a smaller one with one PutObject. \`--transfers\` only sets how many files go at once, so the \`--transfers ${S3_RCLONE_MANY}\` column is not run for one file. Throughput = file size / median time.`);
   L.push('');
   L.push(`Rows 12–13: the server is the throwaway single-node Ceph cluster of the tests (\`scripts/s3.sh\`, started by \`bench/run.sh\`): one monitor, one OSD on **memstore** (all data in RAM, no disk), one radosgw, all on 127.0.0.1 of this machine, so client and server share its ${env.nproc} CPUs and the loopback: the figures measure client and gateway together, CPU-bound, with no network and no disk on the server side. The bucket \`${S3_BUCKET}\` is created (untimed) before the first run, so no timed run creates it. Every run writes below a prefix no run used before; after every run (untimed) that prefix is deleted (\`rclone purge\`), radosgw's garbage collector is run (\`radosgw-admin gc process --include-all\`), and the bench waits until the OSD's used bytes (\`stat_bytes_used\` from its admin socket) are back to what they were before the measurement, so memstore (about 2 bytes of RAM per stored byte) never holds more than one run's upload. Each copy is checked after timing (untimed): dsg must print \`Snapshot s1 created: N uploaded\` and its \`objects/\` prefix must hold N objects with the tree's total size; rclone's destination must hold N objects with the tree's total size (both by \`rclone size --json\`). dsg's time includes its repository bookkeeping (the put-if-absent probe, lock, journal, snapshot manifest and archive). Peak RSS is the client process alone (node for dsg, rclone); the Ceph daemons are not counted. rclone runs with \`--config /dev/null\`, its remote \`dsgbench:\` defined by \`RCLONE_CONFIG_DSGBENCH_TYPE=s3\`, \`…_PROVIDER=Ceph\`, \`…_ENDPOINT\`, \`…_ACCESS_KEY_ID\`, \`…_SECRET_ACCESS_KEY\`, and without \`AWS_CA_BUNDLE\` (set on this machine; rclone's S3 backend then fails every call) or any other \`RCLONE_*\` variable.`);
+  L.push('');
+  const ic = ipfsConsts;
+  const sealedBig = SIZES.bigBytes + Math.ceil(SIZES.bigBytes / ((ic.sealChunkMiB ?? 1) * 2 ** 20)) * (ic.sealOverhead ?? 28);
+  L.push(`14. **init of many small files, IPFS blockstore vs POSIX repository**: \`dsg init\` of a project of ${fmtInt(SIZES.s3Files)} files of 1–4 KiB in ${fmtInt(SIZES.s3Dirs)} folders (the generator and sizes of rows 8 and 12) into an encrypted IPFS repository in a blockstore folder that does not exist yet (\`repository: {type: ipfs, did: "${IPFS_DID}", encrypted: true, blockstore: <work>/ipfs-small/blockstore}\`, the passphrase in DSG_IPFS_PASSPHRASE; dsg creates the folder), vs \`dsg init\` of the same project folder into an empty POSIX repository on the same disk (\`{type: xfs, host: localhost, mountpoint: <work>/ipfs-small/repos}\`, as row 3). Ratio = IPFS time / POSIX time (above 1: the blockstore is slower).`);
+  L.push(`15. **init of one big file, IPFS blockstore vs POSIX repository**: as 14, with a project holding one ${fmtBytes(SIZES.bigBytes)} random file; throughput = file size / median time.`);
+  L.push('');
+  L.push(`Rows 14–15: one project folder serves both sides. Before every run (untimed) its \`.dsg/\` is deleted, its \`.dsgconfig.yml\` is rewritten to name that side's repository, and that side's earlier blockstore / repository is moved aside (removed when the measurement ends), so every run starts from nothing; the two sides alternate run by run. What the IPFS side does, in this build: every object it stores (each file's content, and the snapshot manifest, journal, lock and archive) is sealed with AES-256-GCM in ${ic.sealChunkMiB ?? '?'} MiB chunks (${ic.sealOverhead ?? '?'} B more per chunk: a 12 B IV derived by HMAC-SHA256 from the chunk, so equal content seals equally, and a 16 B tag), then imported as UnixFS blocks (ipfs-unixfs-importer ${ic.importerVersion}, \`${ic.importOptions ?? '?'}\`, fixed-size chunks of ${ic.unixfsChunkKiB ?? '?'} KiB: a small file is one raw block, the big file, ${fmtBytes(SIZES.bigBytes)} sealed into ${fmtInt(sealedBig)} B, ${fmtInt(Math.ceil(sealedBig / ((ic.unixfsChunkKiB ?? 256) * 1024)))} leaf blocks plus the nodes linking them) into \`blocks/\` (one file per block, flatfs layout, each written to a temporary file and renamed, not fsynced one by one), and named by one name record per object under \`repos/<did>/names/\` (the key's components sealed too). The keys come from the passphrase by scrypt (${ic.scrypt ? `N = 2^${ic.scrypt.logN}, r = ${ic.scrypt.r}, p = ${ic.scrypt.p}` : 'parameters not found in the build'}; ${ic.scryptS == null ? 'not timed here' : `${fmtS(ic.scryptS)} s on this machine at the start of the run, median of 3`}), once per command, inside the timed run. Every put-if-absent (init's probe of conditional writes, the lock, the snapshot's commit point) flushes the file system with \`sync -f\` (syncfs) before writing its record and again after creating it: 7 syncfs per \`dsg init\` here (counted with strace on a 5-file init), where the POSIX repository calls syncfs once, before its commit point. A syncfs flushes everything dirty on the work disk, including other processes' writes (a test run on the machine), so a busy disk costs the side that calls it more often more. Each run is checked after timing (untimed): dsg must print \`Snapshot s1 created: N uploaded\`; the IPFS side's \`blocks/\` must exist and its files must hold at least the tree's bytes (sealed data is larger), and \`names/\` at least one record per file; the POSIX repository must hold every file of the tree with the tree's total size. Peak RSS is the dsg process and its children (the \`sync\` calls). No service is involved: the blockstore is a folder in the work dir, on the same ext4 disk as the POSIX repository and the tree.`);
   L.push('');
   L.push('## Problems seen', '');
   if (state.problems.length) for (const p of state.problems) L.push(`- ${p}`);
@@ -1503,6 +1535,148 @@ async function s3Measurement(id, kind, cfgHome) {
   rmSync(base, { recursive: true, force: true });
 }
 
+// ---------------------------------------------------------------- IPFS blockstore vs POSIX (measurements 14–15)
+
+/** The repository key and passphrase of rows 14–15 (a throwaway repository in the work dir). */
+const IPFS_DID = 'did:key:z6MkBench';
+const IPFS_PASSPHRASE = 'dsg bench passphrase (throwaway)';
+
+/** dsg's IPFS constants as the measured build has them (the Method text of rows 14–15 quotes them; null: not found). */
+const ipfsConsts = { sealChunkMiB: null, sealOverhead: null, unixfsChunkKiB: null, importOptions: null, importerVersion: 'n/a', scrypt: null, scryptS: null };
+
+function dsgIpfsConstants() {
+  const src = (rel) => { try { return readFileSync(join(dirname(DSG), '..', ...rel.split('/')), 'utf8'); } catch { return ''; } };
+  const num = (text, re) => { const m = re.exec(text); return m ? Number(m[1].replaceAll('_', '')) : null; };
+  const crypto = src('remote/objects/ipfs/crypto.js');
+  const imp = /const IMPORT = (\{[^}]*\});/.exec(src('remote/objects/ipfs/IpfsStore.js'))?.[1] ?? null;
+  let importer = '';
+  try { importer = readFileSync(join(ROOT, 'node_modules', 'ipfs-unixfs-importer', 'dist', 'src', 'constants.js'), 'utf8'); } catch { /* not installed */ }
+  const shift = num(crypto, /export const CHUNK = 1 << (\d+);/);
+  const iv = num(crypto, /const IV = (\d+);/);
+  const tag = num(crypto, /const TAG = (\d+);/);
+  const chunk = num(importer, /DEFAULT_CHUNK_SIZE_256KIB = ([\d_]+);/);
+  ipfsConsts.sealChunkMiB = shift == null ? null : 2 ** (shift - 20);
+  ipfsConsts.sealOverhead = iv != null && tag != null ? iv + tag : null;
+  ipfsConsts.importOptions = imp;
+  // The importer's fixed-size chunker keeps its default only when dsg sets no chunker, chunkSize or profile.
+  ipfsConsts.unixfsChunkKiB = imp && chunk != null && !/chunk|profile/i.test(imp) ? chunk / 1024 : null;
+  ipfsConsts.importerVersion = depVersion('ipfs-unixfs-importer');
+  const sc = /const SCRYPT = \{ N: 1 << (\d+), r: (\d+), p: (\d+)/.exec(crypto);
+  ipfsConsts.scrypt = sc ? { logN: Number(sc[1]), r: Number(sc[2]), p: Number(sc[3]) } : null;
+}
+
+/** What deriving the repository keys costs here (scrypt with crypto.ts's parameters, median of 3), for the Method text. */
+function scryptCost() {
+  const c = ipfsConsts.scrypt;
+  if (!c) return;
+  const s = [];
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    scryptSync('bench', `dsg-ipfs-v1\0${IPFS_DID}`, 32, { N: 2 ** c.logN, r: c.r, p: c.p, maxmem: 256 << 20 });
+    s.push((performance.now() - t0) / 1000);
+  }
+  ipfsConsts.scryptS = median(s);
+}
+
+/** Sum of the sizes of the regular files below `dir` and their number (untimed checks). */
+function folderBytes(dir) {
+  let files = 0;
+  let bytes = 0;
+  for (const ent of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!ent.isFile()) continue;
+    files++;
+    bytes += statSync(join(ent.parentPath ?? ent.path, ent.name)).size;
+  }
+  return { files, bytes };
+}
+
+/**
+ * Measurements 14 (kind 'small') and 15 ('big'): `dsg init` of one tree into a fresh encrypted
+ * IPFS blockstore vs into a fresh POSIX repository, alternating run by run. One project folder;
+ * before every run (untimed) its `.dsg/` is deleted, its `.dsgconfig.yml` names the side's
+ * repository, and the side's earlier repository / blockstore is moved aside.
+ */
+async function ipfsMeasurement(id, kind, cfgHome) {
+  const small = kind === 'small';
+  const title = small
+    ? `init of ${fmtInt(SIZES.s3Files)} small files (1–4 KiB)`
+    : `init of one ${fmtBytes(SIZES.bigBytes)} file`;
+  const base = join(state.runDir, `ipfs-${kind}`);
+  const project = join(base, 'project');
+  const blockstore = join(base, 'blockstore'); // made by dsg init (its parent must exist)
+  const repos = join(base, 'repos');
+  const repoDir = join(repos, 'bench');
+  mkdirSync(project, { recursive: true });
+  const t0 = performance.now();
+  let tree;
+  if (small) {
+    log(`generating ${fmtInt(SIZES.s3Files)} files in ${SIZES.s3Dirs} folders`);
+    tree = genSmallTree(project, SIZES.s3Files, SIZES.s3Dirs, 14, { minSize: SYNC_MIN_SIZE, maxSize: SYNC_MAX_SIZE });
+    state.trees.push({ name: `IPFS/POSIX init tree (measurement ${id})`, ...tree, genS: (performance.now() - t0) / 1000 });
+  } else {
+    log(`generating one file of ${fmtBytes(SIZES.bigBytes)}`);
+    tree = genBigFile(join(project, 'input', 'big.bin'), SIZES.bigBytes);
+    state.trees.push({ name: `IPFS/POSIX init file (measurement ${id})`, ...tree, genS: (performance.now() - t0) / 1000 });
+  }
+  const posixEnv = { ...process.env, DSG_CONFIG_HOME: cfgHome };
+  delete posixEnv.DSG_IPFS_PASSPHRASE;
+  const ipfsEnv = { ...posixEnv, DSG_IPFS_PASSPHRASE: IPFS_PASSPHRASE };
+  const config = (repository) => writeFileSync(join(project, '.dsgconfig.yml'), `name: bench\nrepository: ${repository}\ndata_dirs: [input]\n`);
+  const fresh = (dir, repository) => () => {
+    setAside(dir, base);
+    rmSync(join(project, '.dsg'), { recursive: true, force: true });
+    mkdirSync(repos, { recursive: true });
+    config(repository);
+  };
+  const seen = { blocks: null, blockBytes: null, records: null };
+  /** The blockstore holds at least the data's bytes in blocks/ (sealed: more) and a name record per file. */
+  const blockstoreCheck = () => {
+    const blocksDir = join(blockstore, 'blocks');
+    if (!existsSync(blocksDir)) return `the blockstore ${blocksDir} does not exist`;
+    const b = folderBytes(blocksDir);
+    const namesDir = join(blockstore, 'repos', encodeURIComponent(IPFS_DID), 'names');
+    const n = existsSync(namesDir) ? folderBytes(namesDir) : { files: 0, bytes: 0 };
+    Object.assign(seen, { blocks: b.files, blockBytes: b.bytes, records: n.files });
+    if (b.bytes < tree.bytes) return `blocks/ holds ${b.files} block(s), ${b.bytes} B: less than the tree's ${tree.bytes} B`;
+    if (n.files < tree.files) return `names/ holds ${n.files} record(s); expected at least one per file (${tree.files})`;
+    return null;
+  };
+  /** The POSIX repository holds every file of the tree, with the tree's bytes in total. */
+  const posixCheck = () => {
+    if (!existsSync(repoDir)) return `the repository ${repoDir} does not exist`;
+    const got = countTreeFiles(repoDir);
+    return got.files === tree.files && got.bytes === tree.bytes
+      ? null
+      : `the repository holds ${got.files} *.bin file(s), ${got.bytes} B; expected ${tree.files}, ${tree.bytes} B`;
+  };
+  const ipfsSide = {
+    label: 'dsg init → IPFS', cmd: process.execPath, args: dsgArgs('init'), cwd: project, env: ipfsEnv,
+    before: fresh(blockstore, `{type: ipfs, did: ${JSON.stringify(IPFS_DID)}, encrypted: true, blockstore: ${JSON.stringify(blockstore)}}`),
+    check: (r) => initCheck(tree.files)(r) ?? blockstoreCheck(),
+    after: () => setAside(blockstore, base),
+  };
+  const posixSide = {
+    label: 'dsg init → POSIX', cmd: process.execPath, args: dsgArgs('init'), cwd: project, env: posixEnv,
+    before: fresh(repoDir, `{type: xfs, host: localhost, mountpoint: ${JSON.stringify(repos)}}`),
+    check: (r) => initCheck(tree.files)(r) ?? posixCheck(),
+    after: () => setAside(repoDir, base),
+  };
+  const notes = ['fresh blockstore / repository each run (earlier ones moved aside, removed after the measurement)'];
+  const row = await runPair(id, title, ipfsSide, posixSide, notes, 'ipfs');
+  row.small = small;
+  row.bytes = tree.bytes;
+  for (const [what, acc] of [['IPFS', row.dsg], ['POSIX', row.other]]) {
+    if (!acc.median) continue;
+    row.notes.push(`${what} ${small ? `${fmtInt(Math.round(tree.files / acc.median))} files/s` : `${(tree.bytes / acc.median / 1e6).toFixed(0)} MB/s`}`);
+  }
+  if (seen.blocks != null) {
+    row.notes.push(`blockstore after a run: ${fmtInt(seen.blocks)} blocks, ${fmtBytes(seen.blockBytes)} (${(seen.blockBytes / tree.bytes).toFixed(3)}× the data), ${fmtInt(seen.records)} name records`);
+  }
+  writeResults();
+  log('removing the IPFS/POSIX init tree');
+  rmSync(base, { recursive: true, force: true });
+}
+
 // ---------------------------------------------------------------- main
 
 function cleanup() {
@@ -1545,6 +1719,7 @@ async function main() {
   }
   env.dsgBuild = `--version ${probe.stdout.trim()}, dist/ built ${statSync(BUILT_DSG).mtime.toISOString()}`;
   dsgUploadConstants(); // quoted in the Method text of rows 12–13
+  dsgIpfsConstants(); // quoted in the Method text of rows 14–15
   env.nproc = firstLine('nproc', []);
   env.loadStart = loadavg().map((x) => x.toFixed(2)).join(' ');
   env.fstype = firstLine('findmnt', ['-n', '-o', 'FSTYPE', '-T', state.runDir]);
@@ -1590,6 +1765,13 @@ async function main() {
     log(env.s3Line);
   }
 
+  if (wanted(14) || (wanted(15) && opts.big)) {
+    scryptCost();
+    const c = ipfsConsts;
+    env.ipfsLine = `IPFS for rows 14–15: dsg's embedded blockstore (no daemon), through ipfs-unixfs-importer ${c.importerVersion} (import options ${c.importOptions ?? 'n/a'}; UnixFS chunks of ${c.unixfsChunkKiB ?? '?'} KiB), encrypted (AES-256-GCM, ${c.sealChunkMiB ?? '?'} MiB sealed chunks); blockstore and POSIX repository both in the work dir`;
+    log(env.ipfsLine);
+  }
+
   // Rough disk-space guard: trees are written about three times (tree, repository, copy); the sync
   // rows keep every version (init, warm-up, runs) of their POSIX repository, plus the ZFS pool image.
   const syncBig = wanted(6) && opts.big ? 2 * (opts.runs + 3) * SIZES.bigBytes : 0;
@@ -1597,12 +1779,13 @@ async function main() {
     + (wanted(4) && opts.big ? SIZES.bigBytes : 0) + (wanted(5) ? SIZES.syncFiles * 6000 * (opts.runs + 2) : 0)
     + (wanted(7) && opts.big ? SIZES.bigBytes : 0) + (wanted(8) ? SIZES.sshFiles * 6000 : 0)
     + (wanted(12) ? SIZES.s3Files * 6000 : 0) + (wanted(13) && opts.big ? SIZES.bigBytes : 0)
+    + (wanted(14) ? SIZES.s3Files * 6000 : 0) + (wanted(15) && opts.big ? SIZES.bigBytes : 0)
     + (wanted(10) && opts.big ? SIZES.initFiles * 6000 : 0) + (wanted(11) ? SIZES.scaleFiles * 6000 : 0)) + syncBig
     // Row 10 keeps every version of its big file in the repository.
     + (wanted(10) && opts.big ? (opts.runs + 3) * SIZES.bigBytes : 0)
-    // Outputs moved aside (setAside) stay until their measurement ends: 2 sides of row 4, 4 of row 7.
-    + (opts.runs + 1) * ((wanted(4) && opts.big ? 2 : 0) + (wanted(7) && opts.big ? 4 : 0)) * SIZES.bigBytes
-    + (opts.runs + 1) * ((wanted(3) ? 2 * SIZES.initFiles : 0) + (wanted(8) ? 4 * SIZES.sshFiles : 0)) * 6000;
+    // Outputs moved aside (setAside) stay until their measurement ends: 2 sides of row 4, 4 of row 7, 2 of rows 14–15.
+    + (opts.runs + 1) * ((wanted(4) && opts.big ? 2 : 0) + (wanted(7) && opts.big ? 4 : 0) + (wanted(15) && opts.big ? 2 : 0)) * SIZES.bigBytes
+    + (opts.runs + 1) * ((wanted(3) ? 2 * SIZES.initFiles : 0) + (wanted(8) ? 4 * SIZES.sshFiles : 0) + (wanted(14) ? 2 * SIZES.s3Files : 0)) * 6000;
   const fsInfo = statfsSync(state.runDir);
   const free = fsInfo.bavail * fsInfo.bsize;
   if (free < need) {
@@ -1627,6 +1810,8 @@ async function main() {
   if (wanted(8)) steps.push(() => sshMeasurement(8, 'small', cfgHome));
   if (wanted(12)) steps.push(() => s3Measurement(12, 'small', cfgHome));
   if (wanted(13) && opts.big) steps.push(() => s3Measurement(13, 'big', cfgHome));
+  if (wanted(14)) steps.push(() => ipfsMeasurement(14, 'small', cfgHome));
+  if (wanted(15) && opts.big) steps.push(() => ipfsMeasurement(15, 'big', cfgHome));
   if (wanted(10) && opts.big) steps.push(() => bigInManyMeasurement(cfgHome));
   if (wanted(1) || wanted(2) || wanted(9)) steps.push(async () => {
     let ok = false;
@@ -1663,6 +1848,11 @@ async function main() {
     if (r.table === 's3') {
       log(`  ${r.id}. ${r.title}: ${r.sides.map((x) => `${x.label} ${fmtS(x.median)} s`).join(', ')}` +
         (r.dsg.median && r.other.median ? ` (time dsg/rclone ${(r.dsg.median / r.other.median).toFixed(2)}×)` : ''));
+      continue;
+    }
+    if (r.table === 'ipfs') {
+      log(`  ${r.id}. ${r.title}: IPFS ${fmtS(r.dsg.median)} s vs POSIX ${fmtS(r.other.median)} s` +
+        (r.dsg.median && r.other.median ? ` (time IPFS/POSIX ${(r.dsg.median / r.other.median).toFixed(2)}×)` : ''));
       continue;
     }
     if (r.table === 'memory' || r.table === 'scale') {

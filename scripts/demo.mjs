@@ -7,6 +7,11 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/** An argument as a POSIX shell would need it, so a printed command can be pasted as it is. */
+function shellQuote(arg) {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
 const here = dirname(fileURLToPath(import.meta.url));
 const cli = join(here, '..', 'dist', 'src', 'cli', 'main.js');
 const base = mkdtempSync(join(tmpdir(), 'dsg-demo-'));
@@ -25,7 +30,7 @@ const envAlice = userEnv('Alice', 'alice@example.org');
 const envBob = userEnv('Bob', 'bob@example.org');
 
 function dsg(who, cwd, env, ...args) {
-  console.log(`\n[${who}] $ dsg ${args.join(' ')}`);
+  console.log(`\n[${who}] $ dsg ${args.map(shellQuote).join(' ')}`);
   try {
     const out = execFileSync(process.execPath, [cli, ...args], { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     process.stdout.write(out.replace(/^/gm, '    '));
