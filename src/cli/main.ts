@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { WRITER_VERSION } from '../manifest/types.js';
 import { printableLines } from './printable.js';
+import { requestInterrupt } from '../protocol/steps.js';
 import { action, examples } from './run.js';
 
 const program = new Command();
@@ -216,7 +217,25 @@ for (const cmd of program.commands) {
   cmd.option('--json', 'print the result as one JSON document on stdout').option('-q, --quiet', 'print nothing but errors').option('-v, --verbose', 'print every file a command acts on').option('--debug', 'show stack traces on errors');
 }
 
-process.on('SIGINT', () => process.exit(130));
+// Ctrl-C / SIGTERM: a running sync stops at its next step (rolled back before the commit point,
+// finished after it) and releases the lock; with nothing running, or on a second signal, exit
+// at once (a sync stopped that way is recovered by the next command, as after a kill).
+let signals = 0;
+function onSignal(signal: NodeJS.Signals): void {
+  signals++;
+  if (signals === 1 && requestInterrupt(signal)) {
+    process.stderr.write(`\ndsg: ${signal}: stopping at the next safe point (what is not committed is rolled back, the lock released); press Ctrl-C again to stop at once.\n`);
+    return;
+  }
+  process.stderr.write(`\ndsg: interrupted (${signal})${signals > 1 ? '; a sync stopped here is recovered by the next dsg command ("dsg recover")' : ''}.\n`);
+  process.exit(130);
+}
+process.on('SIGINT', onSignal);
+process.on('SIGTERM', onSignal);
+// The progress bar hides the cursor: whatever way dsg ends, show it again on a terminal.
+process.on('exit', () => {
+  if (process.stderr.isTTY) process.stderr.write('\x1b[?25h');
+});
 
 // A reader that exits early (`dsg log | head -1`) closes the pipe. Stop quietly with the status
 // git gets there (killed by SIGPIPE: 141 as the shell shows it); Node ignores SIGPIPE itself.

@@ -2,6 +2,7 @@
  * The glue every command uses: read global flags, run the action, print, pick the exit code.
  */
 import type { Command } from 'commander';
+import { interruptRequested } from '../protocol/steps.js';
 import { Output, type GlobalFlags } from './output.js';
 import { terminalProgress } from './progress.js';
 import type { Progress } from '../transaction/progress.js';
@@ -28,6 +29,12 @@ export function action<A extends unknown[]>(load: () => Promise<CommandAction<A>
       const fn = await load();
       const code = await fn({ out, progress: await terminalProgress(flags), flags }, ...(args.slice(0, -1) as A));
       process.exitCode = code ?? 0;
+      const signal = interruptRequested();
+      if (signal !== null) {
+        // The signal came after the commit point: the command finished rather than leave it half done.
+        out.warn(`interrupted (${signal}) after the commit point: finished first, so nothing is half done.`);
+        process.exitCode = 130;
+      }
     } catch (err) {
       process.exitCode = out.fail(err);
     }

@@ -10,6 +10,8 @@
  * I/O error instead (its code from DSG_TEST_FAIL_ERRNO, default EIO): errors, not only kills,
  * must roll back before the commit point and roll forward after it.
  */
+import { DsgError } from '../errors/DsgError.js';
+
 export const SYNC_STEPS = [
   'lock-acquired',
   'plan-made',
@@ -46,7 +48,46 @@ export type SyncStep = (typeof SYNC_STEPS)[number] | (typeof BACKEND_STEPS)[numb
 
 const hits = new Map<string, number>();
 
+// ---------------------------------------------------------------- interruption (Ctrl-C, SIGTERM)
+// A signal asks the running transaction to stop at its next named step. Before the commit
+// point that step throws InterruptedError, and the transaction's error path rolls back and
+// releases the lock as for any failure; after it, nothing throws: the transaction finishes
+// (there is only roll-forward) and the command then exits 130 saying so.
+
+/** Steps at which an interrupted transaction stops (everything up to the commit point). */
+const BEFORE_COMMIT: ReadonlySet<string> = new Set(SYNC_STEPS.slice(0, SYNC_STEPS.indexOf('before-commit-point') + 1));
+let interrupt: NodeJS.Signals | null = null;
+let transactions = 0;
+
+/** The transaction stopped at a step before its commit point because of a signal. */
+export class InterruptedError extends DsgError {
+  constructor(readonly signal: NodeJS.Signals) {
+    super('INTERRUPTED', `Interrupted (${signal}) before the commit point: rolled back; nothing was published or changed, and the repository lock was released.`, { exitCode: 130 });
+  }
+}
+
+/** A transaction runs from `begin` until the returned function is called. */
+export function transactionBegins(): () => void {
+  transactions++;
+  return () => void transactions--;
+}
+
+/**
+ * A signal arrived: true when a transaction will stop at its next step (the caller lets it),
+ * false when none runs (the caller may exit at once).
+ */
+export function requestInterrupt(signal: NodeJS.Signals): boolean {
+  interrupt = signal;
+  return transactions > 0;
+}
+
+/** The signal that asked this process to stop, if any. */
+export function interruptRequested(): NodeJS.Signals | null {
+  return interrupt;
+}
+
 export function reachStep(step: SyncStep): void {
+  if (interrupt !== null && BEFORE_COMMIT.has(step)) throw new InterruptedError(interrupt);
   if (process.env.DSG_TEST_STOP_AT === step) {
     // Test hook: pause here (SIGSTOP) until the test sends SIGCONT; used for lease takeover.
     process.kill(process.pid, 'SIGSTOP');

@@ -39,7 +39,7 @@ import { lockWorkingCopy } from '../client/workingCopyLock.js';
 import { connectionLost, explainIoError, lostBeforeCommit, lostDuringCommit } from './ioErrors.js';
 import { forEachLimited, TRANSFER_CONCURRENCY } from '../platform/pool.js';
 import { silentProgress, type Progress } from './progress.js';
-import { reachStep } from '../protocol/steps.js';
+import { reachStep, transactionBegins } from '../protocol/steps.js';
 
 export type TransactionKind = 'init' | 'sync' | 'clone';
 
@@ -162,6 +162,7 @@ export class Transaction {
     const { client, remote } = this.ctx;
     if (opts.dryRun) return this.plan(opts, async () => undefined);
     const releaseWorkingCopy = lockWorkingCopy(client.dsgDir);
+    const ended = transactionBegins(); // a signal now stops it at its next step (protocol/steps.ts)
     let lock: HeldLock | null = null;
     try {
       if (opts.kind !== 'clone') {
@@ -178,6 +179,7 @@ export class Transaction {
     } finally {
       await lock?.release();
       releaseWorkingCopy();
+      ended();
     }
   }
 

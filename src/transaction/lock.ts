@@ -23,6 +23,7 @@ import { DsgError } from '../errors/DsgError.js';
 import type { LockRecord, LockStore, StoredLock } from '../remote/lockRecord.js';
 import { nowLosAngeles } from '../manifest/time.js';
 import { processIsRunning, processStartTime } from '../platform/processIdentity.js';
+import { interruptRequested } from '../protocol/steps.js';
 
 export const EXIT_LOCKED = 4;
 
@@ -129,6 +130,8 @@ export async function acquireLock(
       );
     }
     await new Promise((r) => setTimeout(r, 200 + Math.random() * 300));
+    const signal = interruptRequested();
+    if (signal !== null) throw new DsgError('INTERRUPTED', `Interrupted (${signal}) while waiting for the repository lock: nothing was changed.`, { exitCode: 130 });
   }
 
   let lost = false;
