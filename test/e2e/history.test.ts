@@ -52,6 +52,11 @@ describe('history', () => {
     assert.deepEqual(dsg(C, carl, 'log', '--json', '-n', '1').json.map((e: any) => e.id), ['s3']);
     assert.deepEqual(dsg(C, carl, 'log', '--json', '--author', 'ben').json.map((e: any) => e.id), ['s2']);
     assert.equal(dsg(C, carl, 'log', '--since', 'not a date').code, 2);
+    // -n 0 prints nothing (as git); a filter that matches nothing says so.
+    const none = dsg(C, carl, 'log', '-n', '0');
+    assert.equal(none.code, 0);
+    assert.equal(none.stdout, '');
+    assert.match(dsg(C, carl, 'log', '--author', 'nobody-at-all').stdout, /^No snapshots match\.$/m);
   });
 
   it('the remote keeps every version of every file under .dsg/objects', () => {

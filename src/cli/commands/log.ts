@@ -10,5 +10,6 @@ export async function run({ out }: CommandIO, o: { maxCount?: string; since?: st
   const entries = await log({ limit, since: o.since, author: o.author });
   out.result(entries);
   for (const e of entries) out.say(`${e.id.padEnd(6)} ${e.created_at}  ${printable(e.user ?? '-').padEnd(24)} ${String(e.files).padStart(7)} files  ${printable(e.message || '(no message)')}`);
-  if (entries.length === 0) out.say('No snapshots.');
+  // -n 0 asks for nothing (as git log -n 0); filters that match nothing say so.
+  if (entries.length === 0 && limit !== 0) out.say(o.since !== undefined || o.author !== undefined ? 'No snapshots match.' : 'No snapshots.');
 }
