@@ -8,7 +8,7 @@ import { createReadStream, createWriteStream, existsSync, renameSync, rmSync } f
 import { dirname, join, resolve } from 'node:path';
 import { once } from 'node:events';
 import { DsgError } from '../errors/DsgError.js';
-import { parseSnapshotId, requireKnownSnapshot, snapshotNumber } from '../history/snapshotId.js';
+import { parseSnapshotId, requireKnownSnapshot, resolveSnapshotId, snapshotNumber } from '../history/snapshotId.js';
 import { exportCar, importCar } from '../remote/objects/ipfs/car.js';
 import { ObjectRemote, objectKey, snapshotKey } from '../remote/objects/ObjectRemote.js';
 import { openIpfsStore } from '../remote/open.js';
@@ -40,7 +40,7 @@ export async function carExport(opts: CarExportOptions): Promise<CarExportResult
     if (head === null) throw new DsgError('SNAPSHOT_NOT_FOUND', `The IPFS repository ${r.did} has no snapshot yet: nothing to export.`);
     const top = snapshotNumber(head.metadata.snapshot_id);
     const known = Array.from({ length: top }, (_, i) => `s${i + 1}`);
-    const id = opts.snapshot === undefined ? head.metadata.snapshot_id : parseSnapshotId(opts.snapshot, 'car export');
+    const id = opts.snapshot === undefined ? head.metadata.snapshot_id : resolveSnapshotId(parseSnapshotId(opts.snapshot, 'car export'), known, remote.location);
     requireKnownSnapshot(id, known, remote.location);
     const manifest = await remote.readArchive(id);
     const hashes = new Set<string>();

@@ -14,7 +14,7 @@ import { DsgError } from '../errors/DsgError.js';
 import { fetchToFile, fetchToStream } from '../history/materialize.js';
 import { pathCandidates, pickPath } from '../history/projectPath.js';
 import { readArchiveChecked, readArchiveOrFail } from '../history/remoteHistory.js';
-import { parseSnapshotId, requireKnownSnapshot, sortSnapshotIds } from '../history/snapshotId.js';
+import { parseSnapshotId, requireKnownSnapshot, resolveSnapshotId, sortSnapshotIds } from '../history/snapshotId.js';
 import { isTrackedPath } from '../scan/rules.js';
 import { recoverProject } from './recover.js';
 import { withProject, type CommonOptions } from './project.js';
@@ -44,12 +44,13 @@ export interface SnapfetchResult {
 }
 
 export async function snapfetch(opts: SnapfetchOptions): Promise<SnapfetchResult> {
-  const id = parseSnapshotId(opts.snapshot, 'snapfetch');
+  const asked = parseSnapshotId(opts.snapshot, 'snapfetch');
   const cwd = opts.cwd ?? process.cwd();
   return withProject(opts, async (project) => {
     await recoverProject(project);
     const remote = project.remote();
     const known = sortSnapshotIds((await remote.readSyncMessages()).snapshots.keys());
+    const id = resolveSnapshotId(asked, known, remote.location);
     requireKnownSnapshot(id, known, remote.location);
     const candidates = pathCandidates(project.root, cwd, opts.file, 'snapfetch');
     const manifest = await readArchiveOrFail(remote, id);

@@ -14,7 +14,7 @@ import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'nod
 import { DsgError } from '../errors/DsgError.js';
 import { fetchToFile } from '../history/materialize.js';
 import { readArchiveOrFail } from '../history/remoteHistory.js';
-import { parseSnapshotId, requireKnownSnapshot, sortSnapshotIds } from '../history/snapshotId.js';
+import { parseSnapshotId, requireKnownSnapshot, resolveSnapshotId, sortSnapshotIds } from '../history/snapshotId.js';
 import { comparePaths } from '../manifest/codec.js';
 import { ignoredDirectory, isHiddenName, type TrackingRules } from '../scan/rules.js';
 import { silentProgress } from '../transaction/progress.js';
@@ -83,13 +83,14 @@ async function makeReadOnly(dir: string): Promise<void> {
 }
 
 export async function snapmount(opts: SnapmountOptions): Promise<SnapmountResult> {
-  const id = parseSnapshotId(opts.snapshot, 'snapmount');
+  const asked = parseSnapshotId(opts.snapshot, 'snapmount');
   const cwd = opts.cwd ?? process.cwd();
   const progress = opts.progress ?? silentProgress;
   return withProject(opts, async (project) => {
     await recoverProject(project);
     const remote = project.remote();
     const known = sortSnapshotIds((await remote.readSyncMessages()).snapshots.keys());
+    const id = resolveSnapshotId(asked, known, remote.location);
     requireKnownSnapshot(id, known, remote.location);
     const mountpoint = opts.mountpoint !== undefined ? resolve(cwd, opts.mountpoint) : join(dirname(project.root), `${basename(project.root)}-snapshot-${id}`);
     const inProject = under(project.root, mountpoint);

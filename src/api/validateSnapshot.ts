@@ -13,7 +13,7 @@ import { DsgError } from '../errors/DsgError.js';
 import { checkCurrent, checkSnapshotRecord, type HistoryProblem } from '../history/chain.js';
 import { ContentSet, snapshotTreeProblems, treeProblems } from '../history/deepCheck.js';
 import { readArchiveChecked } from '../history/remoteHistory.js';
-import { describeRange, parseSnapshotId, snapshotNumber, sortSnapshotIds } from '../history/snapshotId.js';
+import { describeRange, parseSnapshotId, resolveSnapshotId, snapshotNumber, sortSnapshotIds } from '../history/snapshotId.js';
 import type { Manifest } from '../manifest/types.js';
 import { silentProgress } from '../transaction/progress.js';
 import { recoverFirst } from '../history/recoverFirst.js';
@@ -39,13 +39,14 @@ export interface ValidateSnapshotResult {
 }
 
 export async function validateSnapshot(opts: ValidateSnapshotOptions): Promise<ValidateSnapshotResult> {
-  const id = parseSnapshotId(opts.snapshot, 'validate-snapshot');
+  const asked = parseSnapshotId(opts.snapshot, 'validate-snapshot');
   return withProject(opts, async (project) => {
     const recoveryError = await recoverFirst(project);
     const remote = project.remote();
     const current = await remote.readManifest();
     const history = await remote.readSyncMessages();
     const known = sortSnapshotIds(history.snapshots.keys());
+    const id = resolveSnapshotId(asked, known, remote.location);
     const newest = known.length ? known[known.length - 1] : null;
     if (newest === null || snapshotNumber(id) > snapshotNumber(newest)) {
       throw new DsgError('SNAPSHOT_NOT_FOUND', `validate-snapshot: snapshot ${id} does not exist in the repository at ${remote.location} (it has ${describeRange(known)}). Run "dsg log" to see them.`);

@@ -123,7 +123,7 @@ examples(
   program
     .command('snapfetch <file>')
     .description('write FILE exactly as it was in snapshot sN (verified)')
-    .requiredOption('-n, --snapshot <sN>', 'the snapshot, e.g. s3 (see "dsg log")')
+    .requiredOption('-n, --snapshot <sN>', 'the snapshot, e.g. s3 or latest (see "dsg log")')
     .option('-o, --output <out>', 'where to write it ("-" for standard output); default <file name>.<sN> in the current folder')
     .option('--force', 'replace the output file when it exists')
     .action(action(() => import('./commands/snapfetch.js').then((m) => m.run))),
@@ -134,7 +134,7 @@ examples(
   car
     .command('export <file>')
     .description('write a snapshot (its data and the manifests up to it) as a CAR file any IPFS node can import or pin')
-    .option('-n, --snapshot <sN>', 'the snapshot, e.g. s3; default the current one')
+    .option('-n, --snapshot <sN>', 'the snapshot, e.g. s3 or latest; default the current one')
     .option('--force', 'replace the output file when it exists')
     .action(action(() => import('./commands/car.js').then((m) => m.runExport))),
   ['dsg car export survey-s3.car -n s3', 'dsg car export latest.car && ipfs dag import latest.car'],
@@ -150,7 +150,7 @@ examples(
   program
     .command('snapmount')
     .description('make snapshot sN browsable, read-only (ZFS: mounts @sN; other repositories: a verified copy)')
-    .requiredOption('-n, --snapshot <sN>', 'the snapshot, e.g. s3 (see "dsg log")')
+    .requiredOption('-n, --snapshot <sN>', 'the snapshot, e.g. s3 or latest (see "dsg log")')
     .option('--mountpoint <dir>', 'an empty or new folder outside the working copy; default <project folder>-snapshot-<sN> beside the project')
     .action(action(() => import('./commands/snapmount.js').then((m) => m.run))),
   ['dsg snapmount -n s2', 'dsg snapmount -n s2 --mountpoint /tmp/proj-s2'],
@@ -181,7 +181,7 @@ examples(
   program
     .command('validate-snapshot')
     .description("check a snapshot's manifest, hashes and record (and every file's content with --deep)")
-    .requiredOption('-n, --snapshot <sN>', 'the snapshot, e.g. s3 (see "dsg log")')
+    .requiredOption('-n, --snapshot <sN>', 'the snapshot, e.g. s3 or latest (see "dsg log")')
     .option('--deep', "also stream every file's content from the repository and re-hash it")
     .action(action(() => import('./commands/validateSnapshot.js').then((m) => m.run))),
   ['dsg validate-snapshot -n s3', 'dsg validate-snapshot -n s3 --deep --json'],

@@ -6,11 +6,22 @@ import { DsgError } from '../errors/DsgError.js';
 
 const TYPED = /^[sS]?([1-9]\d*)$/;
 
-/** `s3` from "s3", "S3" or "3"; a usage error (exit 2) for anything else. */
+/** What stands for the newest snapshot wherever a snapshot id is asked for. */
+export const LATEST = 'latest';
+
+/** `s3` from "s3", "S3" or "3", or `latest` (see resolveSnapshotId); a usage error (exit 2) for anything else. */
 export function parseSnapshotId(input: string, command: string): string {
+  if (input.trim().toLowerCase() === LATEST) return LATEST;
   const m = TYPED.exec(input.trim());
-  if (!m) throw new DsgError('USAGE', `${command}: -n takes a snapshot id like s3 (or 3), not "${input}". "dsg log" lists the snapshots.`, { exitCode: 2 });
+  if (!m) throw new DsgError('USAGE', `${command}: -n takes a snapshot id like s3 (or 3, or latest), not "${input}". "dsg log" lists the snapshots.`, { exitCode: 2 });
   return `s${m[1]}`;
+}
+
+/** The id itself, or for `latest` the newest of the repository's snapshots (sorted `known`). */
+export function resolveSnapshotId(id: string, known: readonly string[], location: string): string {
+  if (id !== LATEST) return id;
+  if (known.length === 0) throw new DsgError('SNAPSHOT_NOT_FOUND', `The repository at ${location} has no snapshots yet, so there is no latest one.`);
+  return known[known.length - 1]!;
 }
 
 export function snapshotNumber(id: string): number {

@@ -166,6 +166,18 @@ describe('history commands over a three-user history', () => {
     assert.ok(raw.stdout.equals(v1));
   });
 
+  it('"latest" stands for the newest snapshot wherever a snapshot id is asked for', () => {
+    const v = dsg(C, carl, 'validate-snapshot', '-n', 'latest', '--json');
+    ok(v, 'validate-snapshot latest');
+    assert.equal(v.json.snapshot, 's5');
+    const latest = spawnSync(process.execPath, [CLI, 'snapfetch', 'input/a.bin', '-n', 'LATEST', '-o', '-'], { cwd: C, env: carl });
+    const s5 = spawnSync(process.execPath, [CLI, 'snapfetch', 'input/a.bin', '-n', 's5', '-o', '-'], { cwd: C, env: carl });
+    assert.equal(latest.status, s5.status, latest.stderr.toString());
+    assert.ok(latest.stdout.equals(s5.stdout));
+    assert.match(latest.stderr.toString() + s5.stderr.toString(), /s5/);
+    assert.equal(dsg(C, carl, 'snapfetch', 'input/a.bin', '-n', 'newest', '-o', '-').code, 2);
+  });
+
   it('snapfetch refuses to overwrite, and names the snapshot, a missing file and links', () => {
     const again = dsg(C, carl, 'snapfetch', 'input/a.bin', '-n', 's1');
     assert.equal(again.code, 1);
@@ -181,7 +193,7 @@ describe('history commands over a three-user history', () => {
     const none = dsg(C, carl, 'snapfetch', 'input/a.bin', '-n', 's9');
     assert.equal(none.code, 1);
     assert.match(none.stderr, /Snapshot s9 does not exist .*s1…s5/);
-    assert.equal(dsg(C, carl, 'snapfetch', 'input/a.bin', '-n', 'latest').code, 2);
+    assert.equal(dsg(C, carl, 'snapfetch', 'input/a.bin', '-n', 'last').code, 2);
     assert.equal(dsg(C, carl, 'snapfetch', 'input/a.bin').code, 2); // -n is required
   });
 

@@ -7,7 +7,7 @@ import { DsgError } from '../../src/errors/DsgError.js';
 import { blameEvents, viewOf } from '../../src/history/blame.js';
 import { checkChain, checkCurrent, checkSequence, metadataDifferences, type ArchiveRead } from '../../src/history/chain.js';
 import { pathCandidates, pickPath } from '../../src/history/projectPath.js';
-import { describeRange, parseSnapshotId, requireKnownSnapshot, sortSnapshotIds } from '../../src/history/snapshotId.js';
+import { describeRange, parseSnapshotId, requireKnownSnapshot, resolveSnapshotId, sortSnapshotIds } from '../../src/history/snapshotId.js';
 import { decompressArchive } from '../../src/manifest/archive.js';
 import { buildManifest, parseManifest } from '../../src/manifest/codec.js';
 import { parseSyncMessages } from '../../src/manifest/syncMessages.js';
@@ -187,7 +187,11 @@ describe('snapshot ids and FILE arguments', () => {
     assert.equal(parseSnapshotId('s3', 'x'), 's3');
     assert.equal(parseSnapshotId('S12', 'x'), 's12');
     assert.equal(parseSnapshotId('7', 'x'), 's7');
-    for (const bad of ['s0', '0', 'latest', 's-1', '', 's1.5']) {
+    assert.equal(parseSnapshotId(' Latest ', 'x'), 'latest');
+    assert.equal(resolveSnapshotId('latest', ['s1', 's2', 's10'], '/srv/r'), 's10');
+    assert.equal(resolveSnapshotId('s2', ['s1', 's2'], '/srv/r'), 's2');
+    assert.throws(() => resolveSnapshotId('latest', [], '/srv/r'), /no snapshots yet/);
+    for (const bad of ['s0', '0', 'last', 's-1', '', 's1.5']) {
       assert.throws(() => parseSnapshotId(bad, 'snapfetch'), (e: unknown) => e instanceof DsgError && e.exitCode === 2 && /snapfetch/.test(e.message));
     }
     assert.deepEqual(sortSnapshotIds(['s10', 's2', 's1']), ['s1', 's2', 's10']);
