@@ -79,7 +79,7 @@ export async function openRegularFile(path: string, advice: Advice): Promise<{ f
 }
 
 /** Synchronous twin of openRegularFile (for synchronous hashing). */
-export function openRegularFileSync(path: string, advice: Advice): { fd: number; size: number } | null {
+export function openRegularFileSync(path: string, advice: Advice): { fd: number; size: number; mtimeMs: number } | null {
   let fd: number;
   try {
     fd = openSync(path, SAFE_READ_FLAGS);
@@ -90,7 +90,7 @@ export function openRegularFileSync(path: string, advice: Advice): { fd: number;
   try {
     const st = fstatSync(fd);
     if (!st.isFile()) throw notRegular(path, describeFileType(st), advice);
-    return { fd, size: st.size };
+    return { fd, size: st.size, mtimeMs: st.mtimeMs };
   } catch (err) {
     closeSync(fd);
     throw err;

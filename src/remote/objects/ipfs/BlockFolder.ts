@@ -8,7 +8,7 @@
  * under a valid name.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
+import { closeSync, constants, lstatSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { lstat, mkdir, open, rename, unlink } from 'node:fs/promises';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { base32upper } from 'multiformats/bases/base32';
@@ -39,8 +39,44 @@ export async function requireRealFolders(root: string, dir: string): Promise<voi
   }
 }
 
+/**
+ * Folders made and checked (requireRealFolders) once per process: the check costs an lstat per
+ * level, and a store writes thousands of blocks and records into the same few hundred folders.
+ */
+export class Folders {
+  private readonly ready = new Set<string>();
+  constructor(private readonly root: string) {}
+
+  async ensure(dir: string): Promise<void> {
+    if (this.ready.has(dir)) return;
+    await mkdir(dir, { recursive: true });
+    await requireRealFolders(this.root, dir);
+    this.ready.add(dir);
+  }
+
+  /** The folder was removed (or must be checked again). */
+  forget(dir: string): void {
+    this.ready.delete(dir);
+  }
+}
+
+// Temporary names: a random part per process (writers on other hosts share the folder) and a
+// counter (a random draw per file showed in profiles).
+const TEMP_PREFIX = `${process.pid}-${randomBytes(6).toString('hex')}`;
+let tempCounter = 0;
+export function tempName(): string {
+  return `${TEMP_PREFIX}-${++tempCounter}`;
+}
+
+/** Blocks up to this size are written with synchronous calls: one trip through the thread pool per call costs more than the write. */
+const SYNC_WRITE_MAX = 64 << 10;
+const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+
 export class BlockFolder {
-  constructor(readonly root: string) {}
+  private readonly folders: Folders;
+  constructor(readonly root: string) {
+    this.folders = new Folders(join(root, '..'));
+  }
 
   /** Folder and file of a block (blockstore-fs NextToLast, prefix length 2). */
   pathOf(cid: CID): string {
@@ -49,12 +85,7 @@ export class BlockFolder {
   }
 
   async has(cid: CID): Promise<boolean> {
-    try {
-      return (await lstat(this.pathOf(cid))).isFile();
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
-      throw err;
-    }
+    return lstatSync(this.pathOf(cid), { throwIfNoEntry: false })?.isFile() ?? false;
   }
 
   async put(cid: CID, bytes: Uint8Array): Promise<CID> {
@@ -70,17 +101,31 @@ export class BlockFolder {
       }
     }
     const dir = join(file, '..');
-    await mkdir(dir, { recursive: true });
-    await requireRealFolders(join(this.root, '..'), dir);
-    const tmp = join(dir, `.tmp-${randomBytes(8).toString('hex')}`);
-    const h = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
+    await this.folders.ensure(dir);
+    const tmp = join(dir, `.tmp-${tempName()}`);
+    if (bytes.length <= SYNC_WRITE_MAX) {
+      const fd = openSync(tmp, CREATE_FLAGS, 0o644);
+      try {
+        writeFileSync(fd, bytes);
+      } finally {
+        closeSync(fd);
+      }
+      try {
+        renameSync(tmp, file); // atomic; replaces a damaged block or a link, never follows one
+      } catch (err) {
+        rmSync(tmp, { force: true });
+        throw err;
+      }
+      return cid;
+    }
+    const h = await open(tmp, CREATE_FLAGS, 0o644);
     try {
       await h.writeFile(bytes);
     } finally {
       await h.close();
     }
     try {
-      await rename(tmp, file); // atomic; replaces a damaged block or a link, never follows one
+      await rename(tmp, file);
     } catch (err) {
       await unlink(tmp).catch(() => undefined);
       throw err;

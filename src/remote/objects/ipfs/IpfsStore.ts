@@ -21,8 +21,8 @@
  * verified against their CIDs (BlockFolder), sizes are checked against the UnixFS nodes, and
  * sealed data that does not authenticate is an error naming the key.
  */
-import { randomBytes } from 'node:crypto';
-import { link, mkdir, readdir, rename, rmdir, unlink, writeFile } from 'node:fs/promises';
+import { closeSync, linkSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { link, mkdir, readdir, rmdir, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import type { UnixFSEntry } from 'ipfs-unixfs-exporter';
@@ -30,10 +30,10 @@ import type { ImporterOptions } from 'ipfs-unixfs-importer';
 import type { CID } from 'multiformats/cid';
 import { ConfigError } from '../../../errors/ConfigError.js';
 import { FileReadError } from '../../../errors/FileReadError.js';
-import { openRegularFile } from '../../../platform/safeOpen.js';
+import { openRegularFileSync } from '../../../platform/safeOpen.js';
 import { syncFilesystem } from '../../../platform/syncFilesystem.js';
 import { boundedBody, checkKey, ObjectStoreError, type ObjectInfo, type ObjectStore, type ObjectTail, type PutStreamOptions } from '../ObjectStore.js';
-import { BlockFolder, requireRealFolders } from './BlockFolder.js';
+import { BlockFolder, Folders, requireRealFolders, tempName } from './BlockFolder.js';
 import { CHUNK, chunkCount, deriveKeys, OVERHEAD, SealError, sealName, sealStream, sealedSize, unsealName, unsealStream, type RepositoryKeys } from './crypto.js';
 
 export interface IpfsStoreOptions {
@@ -84,6 +84,8 @@ export class IpfsStore implements ObjectStore {
   private readonly namesDir: string;
   private readonly tmpDir: string;
   private keys: Promise<RepositoryKeys | null> | null = null;
+  private readonly folders: Folders;
+  private readonly sealedNames = new Map<string, string>();
 
   constructor(private readonly opts: IpfsStoreOptions) {
     this.description = `IPFS repository ${opts.did} (blockstore ${opts.blockstore})`;
@@ -91,6 +93,7 @@ export class IpfsStore implements ObjectStore {
     this.repoDir = join(opts.blockstore, 'repos', encodeURIComponent(opts.did));
     this.namesDir = join(this.repoDir, 'names');
     this.tmpDir = join(this.repoDir, 'tmp');
+    this.folders = new Folders(opts.blockstore);
   }
 
   /** The repository's keys (null when not encrypted), checked against ipfs.json when it exists. */
@@ -152,7 +155,7 @@ export class IpfsStore implements ObjectStore {
     await mkdir(this.namesDir, { recursive: true });
     await mkdir(this.tmpDir, { recursive: true });
     const info = JSON.stringify({ format: FORMAT, encrypted: this.opts.encrypted, ...(keys ? { key_check: keys.check } : {}) }, null, 2) + '\n';
-    const tmp = join(this.tmpDir, `info-${randomBytes(8).toString('hex')}`);
+    const tmp = join(this.tmpDir, `info-${tempName()}`);
     await writeFile(tmp, info, { flag: 'wx' });
     try {
       await link(tmp, join(this.repoDir, 'ipfs.json'));
@@ -171,9 +174,20 @@ export class IpfsStore implements ObjectStore {
   private async recordPath(key: string): Promise<string> {
     checkKey(key);
     const keys = await this.ready();
-    const parts = key.split('/').map((c) => (keys ? sealName(keys, c) : c));
+    const parts = key.split('/').map((c) => (keys ? this.sealedName(keys, c) : c));
     if (parts.some((p) => p.length > 255)) throw new ObjectStoreError(`object key ${JSON.stringify(key)} has a component too long for a file name once sealed`, { code: 'ENAMETOOLONG' });
     return join(this.namesDir, ...parts);
+  }
+
+  /** sealName, remembered: the same components (".dsg", "objects", the 256 prefixes) come back all the time. */
+  private sealedName(keys: RepositoryKeys, component: string): string {
+    let name = this.sealedNames.get(component);
+    if (name === undefined) {
+      if (this.sealedNames.size >= 100_000) this.sealedNames.clear();
+      name = sealName(keys, component);
+      this.sealedNames.set(component, name);
+    }
+    return name;
   }
 
   private async readRecord(key: string): Promise<NameRecord | null> {
@@ -195,26 +209,26 @@ export class IpfsStore implements ObjectStore {
   /** Point `key` at `cid`: replace (rename) or create only when absent (link). */
   private async writeRecord(key: string, cid: CID, size: number, mode: 'replace' | 'create'): Promise<boolean> {
     const file = await this.recordPath(key);
-    await mkdir(this.tmpDir, { recursive: true });
-    await requireRealFolders(this.opts.blockstore, this.tmpDir);
-    const tmp = join(this.tmpDir, randomBytes(8).toString('hex'));
-    await writeFile(tmp, `v1 ${cid.toString()} ${size}\n`, { flag: 'wx' });
+    await this.folders.ensure(this.tmpDir);
+    const tmp = join(this.tmpDir, tempName());
+    // A record is a few dozen bytes: synchronous calls (see BlockFolder's SYNC_WRITE_MAX).
+    writeFileSync(tmp, `v1 ${cid.toString()} ${size}\n`, { flag: 'wx' });
     try {
       // A delete removing the now-empty parent can race this write: make the folder again once.
       for (let attempt = 0; ; attempt++) {
-        await mkdir(dirname(file), { recursive: true });
-        await requireRealFolders(this.opts.blockstore, dirname(file));
+        await this.folders.ensure(dirname(file));
         try {
-          if (mode === 'replace') await rename(tmp, file);
-          else await link(tmp, file);
+          if (mode === 'replace') renameSync(tmp, file);
+          else linkSync(tmp, file);
           return true;
         } catch (err) {
           if (mode === 'create' && errno(err) === 'EEXIST') return false;
           if (errno(err) !== 'ENOENT' || attempt > 0) throw err;
+          this.folders.forget(dirname(file));
         }
       }
     } finally {
-      await unlink(tmp).catch(() => undefined);
+      rmSync(tmp, { force: true });
     }
   }
 
@@ -280,6 +294,7 @@ export class IpfsStore implements ObjectStore {
     for (let dir = dirname(file); dir !== this.namesDir && dir.startsWith(this.namesDir + sep); dir = dirname(dir)) {
       try {
         await rmdir(dir);
+        this.folders.forget(dir);
       } catch {
         break;
       }
@@ -465,15 +480,17 @@ const ADVICE = 'the blockstore folder was changed by something other than dsg; r
  * never blocking on a FIFO (platform/safeOpen.ts), at most `max` bytes; null when absent.
  */
 async function readSmallFile(file: string, max: number): Promise<{ body: string; mtimeMs: number } | null> {
-  const opened = await openRegularFile(file, ADVICE);
+  // Synchronous: a few hundred bytes, read thousands of times in a row (one per object a sync
+  // checks); four trips through the thread pool each cost more than the reads.
+  const opened = openRegularFileSync(file, ADVICE);
   if (opened === null) return null;
-  const { fh, size, mtimeMs } = opened;
+  const { fd, size, mtimeMs } = opened;
   try {
     if (size > max) throw new ObjectStoreError(`${file} holds ${size} bytes, more than the ${max} such a file may; ${ADVICE}`, { code: 'REPOSITORY_DAMAGED' });
     const buf = Buffer.alloc(size);
-    const { bytesRead } = await fh.read(buf, 0, size, 0);
-    return { body: buf.subarray(0, bytesRead).toString('utf8'), mtimeMs: Math.floor(mtimeMs) };
+    const n = readSync(fd, buf, 0, size, 0);
+    return { body: buf.subarray(0, n).toString('utf8'), mtimeMs: Math.floor(mtimeMs) };
   } finally {
-    await fh.close();
+    closeSync(fd);
   }
 }
