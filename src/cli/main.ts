@@ -19,6 +19,16 @@ program
   .option('--debug', 'show stack traces on errors')
   .enablePositionalOptions(false)
   .exitOverride()
+  // Usage errors in dsg's voice: the "dsg:" prefix of every error, a pointer to --help, and with
+  // --json the same {error: {code, message}} document on stdout as any other failure.
+  // (Set before the commands are defined: they inherit it.)
+  .configureOutput({
+    outputError: (text, write) => {
+      const message = `${text.replace(/^error: /, '').trim().replace(/\n\(Did you mean (.*)\?\)$/, ' (did you mean $1?)').replace(/\s*\n\s*/g, ' ')}. Run "dsg --help" (or "dsg <command> --help") for usage.`.replace(/\.\. Run/, '. Run');
+      if (process.argv.includes('--json')) process.stdout.write(`${JSON.stringify({ error: { code: 'USAGE', message } }, null, 2)}\n`);
+      write(`dsg: ${message}\n`);
+    },
+  })
   .addHelpText(
     'after',
     `

@@ -56,6 +56,14 @@ describe('command line', () => {
     const A = box.project('codes');
     assert.equal(dsg(A, env, 'no-such-command').code, 2);
     assert.equal(dsg(A, env, 'sync', '--no-such-flag').code, 2);
+    // Usage errors in dsg's voice: the dsg: prefix, the closest command, a pointer to --help;
+    // with --json, the error document on stdout too.
+    const typo = dsg(A, env, 'stauts');
+    assert.match(typo.stderr, /^dsg: unknown command 'stauts' \(did you mean status\?\)\. Run "dsg --help"/);
+    const flag = dsg(A, env, '--json', 'sync', '--no-such-flag');
+    assert.equal(flag.code, 2);
+    assert.equal(flag.json.error.code, 'USAGE');
+    assert.match(flag.json.error.message, /unknown option '--no-such-flag'/);
     const help = dsg(A, env, 'sync', '--help');
     assert.equal(help.code, 0);
     assert.match(help.stdout, /Examples:/);
