@@ -26,6 +26,7 @@ export function action<A extends unknown[]>(load: () => Promise<CommandAction<A>
     const flags = cmd.optsWithGlobals() as GlobalFlags;
     const out = new Output(flags);
     try {
+      if (flags.verbose && !flags.quiet) await describeUserConfig();
       const fn = await load();
       const code = await fn({ out, progress: await terminalProgress(flags), flags }, ...(args.slice(0, -1) as A));
       process.exitCode = code ?? 0;
@@ -44,4 +45,11 @@ export function action<A extends unknown[]>(load: () => Promise<CommandAction<A>
 /** "Examples:" block appended to a command's --help. */
 export function examples(cmd: Command, lines: string[]): Command {
   return cmd.addHelpText('after', `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`);
+}
+
+/** -v: which user config files dsg reads (in order, later keys overriding earlier ones), on stderr. */
+async function describeUserConfig(): Promise<void> {
+  const [{ userConfigPaths }, { existsSync }] = await Promise.all([import('../config/userConfig.js'), import('node:fs')]);
+  const list = userConfigPaths().map((p) => `${p} (${existsSync(p) ? 'read' : 'not found'})`);
+  process.stderr.write(`dsg: user config, in order (later keys override earlier ones): ${list.join(', ')}\n`);
 }

@@ -64,6 +64,9 @@ describe('command line', () => {
     assert.equal(flag.code, 2);
     assert.equal(flag.json.error.code, 'USAGE');
     assert.match(flag.json.error.message, /unknown option '--no-such-flag'/);
+    // -v says which user config files were read.
+    const verbose = dsg(A, env, '-v', 'status');
+    assert.ok(verbose.stderr.includes(`${join(env.DSG_CONFIG_HOME!, 'dsg.yml')} (read)`), verbose.stderr);
     const help = dsg(A, env, 'sync', '--help');
     assert.equal(help.code, 0);
     assert.match(help.stdout, /Examples:/);
