@@ -5,11 +5,12 @@
  *   import { init } from 'dsg';
  *   await init({ cwd: '/data/myproject', message: 'first import' });
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PROJECT_CONFIG_FILE, serializeProjectConfig, DEFAULT_DATA_DIRS, DEFAULT_IGNORE, type ProjectConfig } from '../config/projectConfig.js';
 import { DsgError } from '../errors/DsgError.js';
 import { runTransaction, type SyncOptions, type SyncOutcome } from './sync.js';
+import { PublishedIncompleteError } from '../errors/PublishedIncompleteError.js';
 import { withProject } from './project.js';
 
 export interface InitOptions extends SyncOptions {
@@ -41,6 +42,18 @@ export async function init(opts: InitOptions = {}): Promise<InitOutcome> {
       configWritten = file;
     }
   }
+  try {
+    return await initProject(opts, cwd, presetConfig, configWritten);
+  } catch (err) {
+    // An init that failed (no user config, repository unreachable, …) takes back the
+    // .dsgconfig.yml it wrote, so the same command can simply be run again once fixed.
+    // Not after the commit point: then s1 exists and the next command finishes the init with it.
+    if (configWritten !== null && !(err instanceof PublishedIncompleteError)) rmSync(configWritten, { force: true });
+    throw err;
+  }
+}
+
+async function initProject(opts: InitOptions, cwd: string, presetConfig: InitOptions['presetConfig'], configWritten: string | null): Promise<InitOutcome> {
   return withProject({ ...opts, cwd, presetConfig }, async (project) => {
     const remote = project.remote();
     if (project.client.readCache() !== null) {

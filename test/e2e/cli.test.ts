@@ -88,6 +88,12 @@ describe('command line', () => {
     const dir = join(box.base, 'opts');
     mkdirSync(dir);
     put(dir, 'data/input/a.csv', 'a');
+    // A failed init (here: no user config) takes back the .dsgconfig.yml it wrote, so the same
+    // command works once the problem is fixed.
+    const noUser = { ...env, DSG_CONFIG_HOME: join(box.base, 'no-such-config'), HOME: join(box.base, 'no-home') };
+    const failed = dsg(dir, noUser, 'init', '--name', 'optproj', '--mountpoint', box.repos);
+    assert.equal(failed.code, 1, failed.stderr);
+    assert.equal(existsSync(join(dir, '.dsgconfig.yml')), false);
     const r = dsg(dir, env, 'init', '--name', 'optproj', '--mountpoint', box.repos);
     assert.equal(r.code, 0, r.stderr);
     assert.match(readFileSync(join(dir, '.dsgconfig.yml'), 'utf8'), /name: optproj/);
