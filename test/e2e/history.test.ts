@@ -18,7 +18,11 @@ describe('history', () => {
     for (let i = 0; i < 4; i++) put(A, `input/f${i}`, `v${i}`);
     assert.equal(dsg(A, ana, 'init', '-m', 'one').code, 0);
     copyFileSync(join(A, '.dsgconfig.yml'), join(B, '.dsgconfig.yml'));
-    assert.equal(dsg(B, ben, 'clone').code, 0);
+    const cloned = dsg(B, ben, 'clone');
+    assert.equal(cloned.code, 0, cloned.stderr);
+    // A clone says what it did (not "nothing to upload").
+    assert.match(cloned.stdout, /^Cloned s\d+: \d+ files? downloaded \(/m);
+    assert.doesNotMatch(cloned.stdout, /upload/);
     put(B, 'input/f9', 'ben adds');
     assert.equal(dsg(B, ben, 'sync', '-m', 'two').code, 0);
     assert.equal(dsg(A, ana, 'sync').code, 0);

@@ -5,6 +5,5 @@ import { printTransaction } from './sync.js';
 export async function run({ out, progress }: CommandIO, o: { destPath?: string }): Promise<number | void> {
   const r = await clone({ cwd: o.destPath, progress });
   out.result(r);
-  printTransaction(out, r);
-  out.say(`Working copy at ${r.previousSnapshot ?? 'no snapshot'}.`);
+  printTransaction(out, r, 'clone');
 }
