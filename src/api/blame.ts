@@ -36,7 +36,7 @@ export interface BlameResult {
 }
 
 export async function blame(opts: BlameOptions): Promise<BlameResult> {
-  return withProject(opts, async (project) => {
+  return withProject({ ...opts, identity: 'optional' }, async (project) => {
     await recoverProject(project);
     const remote = project.remote();
     const candidates = pathCandidates(project.root, opts.cwd ?? process.cwd(), opts.file, 'blame');

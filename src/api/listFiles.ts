@@ -8,7 +8,7 @@
  */
 import type { Entry } from '../manifest/types.js';
 import type { SkippedPath } from '../scan/scanner.js';
-import { withProject, type CommonOptions } from './project.js';
+import { actingAs, withProject, type CommonOptions } from './project.js';
 
 export interface ListFilesOptions extends CommonOptions {
   /** Restrict to this subtree (relative to the project root). */
@@ -23,9 +23,9 @@ export interface ListFilesResult {
 }
 
 export async function listFiles(opts: ListFilesOptions = {}): Promise<ListFilesResult> {
-  return withProject(opts, async (project) => {
+  return withProject({ ...opts, identity: 'optional' }, async (project) => {
     const cache = project.client.readCache();
-    const scan = await project.client.scan(project.rules, project.user.user_id, cache?.entries);
+    const scan = await project.client.scan(project.rules, actingAs(project.user), cache?.entries);
     project.client.refreshStatCache(scan);
     const prefix = opts.path ? opts.path.replace(/^\.\//, '').replace(/\/+$/, '') : '';
     const under = (p: string): boolean => prefix === '' || p === prefix || p.startsWith(`${prefix}/`);

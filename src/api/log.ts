@@ -28,7 +28,7 @@ export interface LogOptions extends CommonOptions {
 }
 
 export async function log(opts: LogOptions = {}): Promise<LogEntry[]> {
-  return withProject(opts, async (project) => {
+  return withProject({ ...opts, identity: 'optional' }, async (project) => {
     await recoverProject(project);
     const history = await project.remote().readSyncMessages();
     const since = opts.since ? Date.parse(opts.since) / 1000 : null;

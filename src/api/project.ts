@@ -2,6 +2,7 @@
  * Opening a project: find `.dsgconfig.yml` from a directory, load the user config, and build
  * the client and remote filesystems every command works with.
  */
+import { hostname, userInfo } from 'node:os';
 import { loadProjectConfig, type ProjectConfig } from '../config/projectConfig.js';
 import { loadUserConfig, type UserConfig } from '../config/userConfig.js';
 import { ClientFilesystem } from '../client/ClientFilesystem.js';
@@ -30,11 +31,24 @@ export interface CommonOptions {
   progress?: Progress;
   /** A config not (yet) on disk, e.g. `init --dry-run` with repository options. */
   presetConfig?: { root: string; file: string; config: ProjectConfig };
+  /**
+   * 'optional' for commands that write no snapshot (status, log, list-files, blame, validate-*,
+   * snapfetch, snapmount): they run without user_name/user_id in dsg.yml (see `actingAs`).
+   */
+  identity?: 'required' | 'optional';
+}
+
+/**
+ * Who a command acts as: the user_id of dsg.yml, or for a reader without one, the login and
+ * host (what a repository lock taken by its recovery names).
+ */
+export function actingAs(user: UserConfig): string {
+  return user.user_id !== '' ? user.user_id : `${userInfo().username}@${hostname()}`;
 }
 
 export function openProject(opts: CommonOptions = {}): Project {
   const { root, file, config } = opts.presetConfig ?? loadProjectConfig(opts.cwd ?? process.cwd());
-  const user = loadUserConfig({ env: opts.env ?? process.env });
+  const user = loadUserConfig({ env: opts.env ?? process.env, identity: opts.identity });
   let remote: RemoteFilesystem | null = null;
   return {
     root,

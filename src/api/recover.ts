@@ -15,7 +15,7 @@ import { recoverClient, type RecoveryReport } from '../transaction/recovery.js';
 import type { RemoteRecovery } from '../remote/RemoteFilesystem.js';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { withProject, type CommonOptions, type Project } from './project.js';
+import { actingAs, withProject, type CommonOptions, type Project } from './project.js';
 
 export interface RecoverOptions extends CommonOptions {
   /** Seconds to wait for a writer holding the repository lock (default 0: skip remote recovery). */
@@ -54,7 +54,7 @@ async function recoverRemoteSide(project: Project, opts: RecoverOptions): Promis
   if (!(await remote.hasLeftovers())) return { remote: { rolledBack: [], rolledForward: [] }, skipped: null };
   let lock;
   try {
-    lock = await acquireLock(remote, { user: project.user.user_id, txId: `recover-${randomBytes(4).toString('hex')}`, location: remote.location }, opts.wait ?? 0, opts.onNotice ?? (() => undefined));
+    lock = await acquireLock(remote, { user: actingAs(project.user), txId: `recover-${randomBytes(4).toString('hex')}`, location: remote.location }, opts.wait ?? 0, opts.onNotice ?? (() => undefined));
   } catch (err) {
     if (!(err instanceof LockBusyError)) throw err;
     return { remote: null, skipped: err.message };

@@ -46,7 +46,7 @@ export interface SnapfetchResult {
 export async function snapfetch(opts: SnapfetchOptions): Promise<SnapfetchResult> {
   const asked = parseSnapshotId(opts.snapshot, 'snapfetch');
   const cwd = opts.cwd ?? process.cwd();
-  return withProject(opts, async (project) => {
+  return withProject({ ...opts, identity: 'optional' }, async (project) => {
     await recoverProject(project);
     const remote = project.remote();
     const known = sortSnapshotIds((await remote.readSyncMessages()).snapshots.keys());

@@ -86,7 +86,7 @@ export async function snapmount(opts: SnapmountOptions): Promise<SnapmountResult
   const asked = parseSnapshotId(opts.snapshot, 'snapmount');
   const cwd = opts.cwd ?? process.cwd();
   const progress = opts.progress ?? silentProgress;
-  return withProject(opts, async (project) => {
+  return withProject({ ...opts, identity: 'optional' }, async (project) => {
     await recoverProject(project);
     const remote = project.remote();
     const known = sortSnapshotIds((await remote.readSyncMessages()).snapshots.keys());
@@ -180,7 +180,7 @@ export interface SnapunmountOptions extends CommonOptions {
 /** Undo a snapmount that mounted the backend's own snapshot. A materialised copy is a plain folder: the error says how to remove it. */
 export async function snapunmount(opts: SnapunmountOptions): Promise<{ mountpoint: string }> {
   const mountpoint = resolve(opts.cwd ?? process.cwd(), opts.mountpoint);
-  return withProject(opts, async (project) => {
+  return withProject({ ...opts, identity: 'optional' }, async (project) => {
     if (await project.remote().unmountSnapshot(mountpoint)) return { mountpoint };
     throw new DsgError(
       'NOT_MOUNTED',

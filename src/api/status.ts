@@ -15,7 +15,7 @@ import { STATE_DESCRIPTION, type SyncState } from '../sync/states.js';
 import { isTrackedPath } from '../scan/rules.js';
 import { isSameSnapshot, requireSnapshot, requireSnapshotHead } from '../remote/requireSnapshot.js';
 import { recoverProject } from './recover.js';
-import { withProject, type CommonOptions, type Project } from './project.js';
+import { actingAs, withProject, type CommonOptions, type Project } from './project.js';
 import { lstatSync, type BigIntStats } from 'node:fs';
 import type { Entry, Manifest } from '../manifest/types.js';
 import { xxh3Hex } from '../manifest/hash.js';
@@ -143,18 +143,18 @@ function fastStatus(project: Project, head: ManifestHead, index: WorkingIndex, w
 }
 
 export async function status(opts: CommonOptions & { onNotice?: (message: string) => void } = {}): Promise<StatusResult> {
-  return withProject(opts, async (project) => {
+  return withProject({ ...opts, identity: 'optional' }, async (project) => {
     await recoverProject(project, { onNotice: opts.onNotice });
     const startedNs = BigInt(Date.now()) * 1_000_000n;
     const head = await requireSnapshotHead(project.remote());
     const index = project.client.loadIndex();
-    const walked = await project.client.walk(project.rules, project.user.user_id);
+    const walked = await project.client.walk(project.rules, actingAs(project.user));
     const fast = fastStatus(project, head, index, walked);
     if (fast !== null) return fast;
     const cacheStamp = cacheFileStamp(project);
     const cache = project.client.readCache();
     const remote = await remoteForStatus(project, head, startedNs, cache);
-    const scan = await project.client.scan(project.rules, project.user.user_id, cache?.entries, undefined, index, walked);
+    const scan = await project.client.scan(project.rules, actingAs(project.user), cache?.entries, undefined, index, walked);
     const plan = planSync(scan.entries, cache?.entries ?? new Map(), remote.entries ?? new Map(), (path) => isTrackedPath(project.rules, path));
     const out: StatusResult = {
       snapshot: remote.metadata.snapshot_id ?? null,

@@ -40,7 +40,7 @@ export interface ValidateChainResult {
 }
 
 export async function validateChain(opts: ValidateChainOptions = {}): Promise<ValidateChainResult> {
-  return withProject(opts, async (project) => {
+  return withProject({ ...opts, identity: 'optional' }, async (project) => {
     const recoveryError = await recoverFirst(project);
     const remote = project.remote();
     const progress = opts.progress ?? silentProgress;

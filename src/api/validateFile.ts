@@ -80,7 +80,7 @@ function compare(path: string, local: LocalState, m: Manifest | null | Error): C
 }
 
 export async function validateFile(opts: ValidateFileOptions): Promise<ValidateFileResult> {
-  return withProject(opts, async (project) => {
+  return withProject({ ...opts, identity: 'optional' }, async (project) => {
     // A failed recovery (e.g. the repository is unreachable) still leaves the cache comparison useful.
     await recoverFirst(project);
     const candidates = pathCandidates(project.root, opts.cwd ?? process.cwd(), opts.file, 'validate-file');

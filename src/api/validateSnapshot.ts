@@ -40,7 +40,7 @@ export interface ValidateSnapshotResult {
 
 export async function validateSnapshot(opts: ValidateSnapshotOptions): Promise<ValidateSnapshotResult> {
   const asked = parseSnapshotId(opts.snapshot, 'validate-snapshot');
-  return withProject(opts, async (project) => {
+  return withProject({ ...opts, identity: 'optional' }, async (project) => {
     const recoveryError = await recoverFirst(project);
     const remote = project.remote();
     const current = await remote.readManifest();

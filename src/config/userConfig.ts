@@ -171,7 +171,13 @@ function listTried(paths: readonly string[], found: ReadonlySet<string>): string
 
 /** Loads and merges; `etcDir` defaults to /etc/dsg (tests pass a temp dir). Throws ConfigError. */
 export function loadUserConfig(
-  opts: { env?: NodeJS.ProcessEnv; home?: string; etcDir?: string } = {},
+  opts: {
+    env?: NodeJS.ProcessEnv;
+    home?: string;
+    etcDir?: string;
+    /** 'optional' (commands that only read): no config or no identity gives an anonymous user (user_id ''). */
+    identity?: 'required' | 'optional';
+  } = {},
 ): UserConfig & { sources: string[] } {
   const env = opts.env ?? process.env;
   const home = homeDir(env, opts.home);
@@ -196,7 +202,12 @@ export function loadUserConfig(
   }
 
   const found = new Set(sources);
-  if (sources.length === 0) {
+  const anonymous = opts.identity === 'optional' && IDENTITY_KEYS.some((k) => merged[k] === undefined);
+  if (anonymous) {
+    merged.user_name = '';
+    merged.user_id = '';
+  }
+  if (sources.length === 0 && !anonymous) {
     throw new ConfigError(
       'CONFIG_NOT_FOUND',
       `No dsg user configuration found. dsg looked for (in order):\n${listTried(paths, found)}\n` +
@@ -204,7 +215,7 @@ export function loadUserConfig(
     );
   }
   const missing = IDENTITY_KEYS.filter((k) => merged[k] === undefined);
-  if (missing.length > 0) {
+  if (missing.length > 0 && !anonymous) {
     throw new ConfigError(
       'CONFIG_INVALID',
       `The dsg user configuration does not set ${missing.join(' or ')}. Files tried (in order):\n` +

@@ -128,6 +128,21 @@ describe('command line', () => {
     assert.ok(existsSync(join(dir, 'input/bad_name.csv')));
   });
 
+  it('reading commands need no user identity; writing ones do', () => {
+    const A = box.project('readers', 'readproj');
+    put(A, 'input/a.csv', 'a\n');
+    assert.equal(dsg(A, env, 'init').code, 0);
+    put(A, 'input/b.csv', 'b\n');
+    const nobody = { ...env, DSG_CONFIG_HOME: join(box.base, 'nobody-config'), HOME: join(box.base, 'nobody-home') };
+    for (const args of [['status'], ['log'], ['list-files'], ['blame', 'input/a.csv'], ['validate-chain'], ['validate-snapshot', '-n', 'latest']]) {
+      const r = dsg(A, nobody, ...args);
+      assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+    }
+    const sync = dsg(A, nobody, 'sync', '-m', 'x');
+    assert.equal(sync.code, 1);
+    assert.match(sync.stderr, /No dsg user configuration found/);
+  });
+
   it('config errors name the file and the fix', () => {
     const dir = box.project('badcfg', 'badcfg', 'data_dir: [input]\n');
     const r = dsg(dir, env, 'status');
@@ -137,7 +152,7 @@ describe('command line', () => {
     assert.match(r.stderr, /data_dirs/);
     const noUser = { ...env, DSG_CONFIG_HOME: join(box.base, 'nowhere') };
     const good = box.project('nouser', 'nouser');
-    const r2 = dsg(good, noUser, 'status');
+    const r2 = dsg(good, noUser, 'sync'); // a writer: reading commands run without an identity
     assert.equal(r2.code, 1);
     assert.match(r2.stderr, /user_id/);
     const outside = dsg(box.base, env, 'status');
