@@ -100,8 +100,10 @@ examples(
     .description('tracked files with size, hash, user and mtime')
     .option('--path <dir>', 'only files under this folder (relative to the project root)')
     .option('--all', 'also list ignored and skipped files')
+    .option('--porcelain', 'one tab-separated line per entry: type, size in bytes, hash, mtime, user, path (, link target)')
+    .option('-0, --null', 'like --porcelain, each record ending in a NUL instead of a newline (paths unquoted)')
     .action(action(() => import('./commands/listFiles.js').then((m) => m.run))),
-  ['dsg list-files', 'dsg list-files --path task1/input --json', 'dsg list-files --all'],
+  ['dsg list-files', 'dsg list-files --path task1/input --json', 'dsg list-files --all', 'dsg list-files --porcelain | cut -f2,6', 'dsg list-files -0 | xargs -0 -n1 printf "%s\\n"'],
 );
 examples(
   program

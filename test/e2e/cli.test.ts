@@ -143,6 +143,22 @@ describe('command line', () => {
     assert.match(sync.stderr, /No dsg user configuration found/);
   });
 
+  it('list-files --porcelain and -0 give one record per entry, sizes as one field', () => {
+    const A = box.project('porcelain', 'porcproj');
+    put(A, 'input/a b.csv', 'hello\n');
+    put(A, 'input/c.txt', 'q');
+    assert.equal(dsg(A, env, 'init').code, 0);
+    const p = dsg(A, env, 'list-files', '--porcelain');
+    assert.equal(p.code, 0, p.stderr);
+    const rows = p.stdout.split('\n').filter(Boolean).map((l) => l.split('\t'));
+    assert.deepEqual(rows.map((r) => [r[0], r[1], r[5]]), [['file', '6', 'input/a b.csv'], ['file', '1', 'input/c.txt']]);
+    const z = dsg(A, env, 'list-files', '-0');
+    assert.deepEqual(z.stdout.split('\0').filter(Boolean).map((r) => r.split('\t')[5]), ['input/a b.csv', 'input/c.txt']);
+    const human = dsg(A, env, 'list-files');
+    assert.match(human.stdout, /^\s*6B\s+\S+\s+\S+\s+\S+\s+input\/a b\.csv$/m);
+    assert.equal(dsg(A, env, 'list-files', '--porcelain', '--json').code, 2);
+  });
+
   it('config errors name the file and the fix', () => {
     const dir = box.project('badcfg', 'badcfg', 'data_dir: [input]\n');
     const r = dsg(dir, env, 'status');
