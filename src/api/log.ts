@@ -31,7 +31,7 @@ export async function log(opts: LogOptions = {}): Promise<LogEntry[]> {
   return withProject({ ...opts, identity: 'optional' }, async (project) => {
     await recoverProject(project);
     const history = await project.remote().readSyncMessages();
-    const since = opts.since ? Date.parse(opts.since) / 1000 : null;
+    const since = opts.since ? parseSince(opts.since) / 1000 : null;
     let out: LogEntry[] = [...history.snapshots.values()]
       .map((m) => ({
         id: m.snapshot_id,
@@ -51,4 +51,15 @@ export async function log(opts: LogOptions = {}): Promise<LogEntry[]> {
     if (opts.limit !== undefined) out = out.slice(0, opts.limit);
     return out;
   });
+}
+
+/**
+ * A --since date in the user's time zone: "2025-06-01" is local midnight (Date.parse would take
+ * a bare date as UTC), "2025-06-01 14:00" local time; a time with an offset or Z is taken as it
+ * says. Epoch milliseconds.
+ */
+export function parseSince(text: string): number {
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?$/.exec(text.trim());
+  if (m) return new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0)).getTime();
+  return Date.parse(text);
 }

@@ -228,3 +228,20 @@ describe('clean: what counts as a leftover', () => {
     assert.equal(txIdOfTmpName('tx2-abcdef', new Set(['tx1'])), null);
   });
 });
+
+describe('log --since', () => {
+  it('reads a bare date or a date and time in the user\'s time zone, an explicit offset as given', async () => {
+    const { parseSince } = await import('../../src/api/log.js');
+    const saved = process.env.TZ;
+    process.env.TZ = 'America/New_York';
+    try {
+      assert.equal(parseSince('2025-06-01'), Date.UTC(2025, 5, 1, 4));
+      assert.equal(parseSince('2025-06-01 14:30'), Date.UTC(2025, 5, 1, 18, 30));
+      assert.equal(parseSince('2025-06-01T10:00:00Z'), Date.UTC(2025, 5, 1, 10));
+      assert.ok(Number.isNaN(parseSince('not a date')));
+    } finally {
+      if (saved === undefined) delete process.env.TZ;
+      else process.env.TZ = saved;
+    }
+  });
+});
