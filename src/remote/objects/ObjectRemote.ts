@@ -66,6 +66,9 @@ interface Marker {
   conditional_writes: boolean;
 }
 
+/** How rclone reports an upload whose key another writer changed under it (see createOnce). */
+const RACED_UPLOAD = /object not found|corrupted on transfer/i;
+
 export function objectKey(hash: string): string {
   return `objects/${hash.slice(0, 2)}/${hash}`;
 }
@@ -212,6 +215,10 @@ export class ObjectRemote implements RemoteFilesystem {
       // A racing writer's object landed meanwhile (rclone on S3 then reports its own copy as
       // "corrupted on transfer"): that writer won the key.
       if ((await this.store.stat(key)) !== null) return false;
+      // Or it landed and was removed again before rclone's check of the upload (a lock released
+      // meanwhile: "object not found"): nothing of ours is there, so nothing was created, and
+      // the caller tries again (a lock) or fails before its commit point (a snapshot).
+      if (RACED_UPLOAD.test((err as Error).message)) return false;
       throw err;
     }
     if (settleMs === 0) return true;
