@@ -61,8 +61,11 @@ let transactions = 0;
 
 /** The transaction stopped at a step before its commit point because of a signal. */
 export class InterruptedError extends DsgError {
-  constructor(readonly signal: NodeJS.Signals) {
-    super('INTERRUPTED', `Interrupted (${signal}) before the commit point: rolled back; nothing was published or changed, and the repository lock was released.`, { exitCode: 130 });
+  constructor(
+    readonly signal: NodeJS.Signals,
+    what = 'before the commit point: rolled back; nothing was published or changed, and the repository lock was released',
+  ) {
+    super('INTERRUPTED', `Interrupted (${signal}) ${what}.`, { exitCode: 130 });
   }
 }
 

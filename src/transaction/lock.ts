@@ -23,7 +23,7 @@ import { DsgError } from '../errors/DsgError.js';
 import type { LockRecord, LockStore, StoredLock } from '../remote/lockRecord.js';
 import { nowLosAngeles } from '../manifest/time.js';
 import { processIsRunning, processStartTime } from '../platform/processIdentity.js';
-import { interruptRequested } from '../protocol/steps.js';
+import { InterruptedError, interruptRequested } from '../protocol/steps.js';
 
 export const EXIT_LOCKED = 4;
 
@@ -131,7 +131,7 @@ export async function acquireLock(
     }
     await new Promise((r) => setTimeout(r, 200 + Math.random() * 300));
     const signal = interruptRequested();
-    if (signal !== null) throw new DsgError('INTERRUPTED', `Interrupted (${signal}) while waiting for the repository lock: nothing was changed.`, { exitCode: 130 });
+    if (signal !== null) throw new InterruptedError(signal, 'while waiting for the repository lock: nothing was changed');
   }
 
   let lost = false;

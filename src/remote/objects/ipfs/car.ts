@@ -20,7 +20,7 @@ import * as raw from 'multiformats/codecs/raw';
 import { sha256 } from 'multiformats/hashes/sha2';
 import { ObjectStoreError } from '../ObjectStore.js';
 import { MAX_BLOCK } from './BlockFolder.js';
-import { CHUNK, OVERHEAD } from './crypto.js';
+import { plainSize, sealedSize } from './crypto.js';
 import type { IpfsStore } from './IpfsStore.js';
 
 const INFO_NAME = 'dsg-ipfs.json';
@@ -70,7 +70,7 @@ export async function exportCar(store: IpfsStore, did: string, encrypted: boolea
       if (!next) t.dirs.set(p, (next = { files: new Map(), dirs: new Map() }));
       t = next;
     }
-    t.files.set(parts[parts.length - 1]!, { cid: found.cid, size: encrypted ? found.size + OVERHEAD * Math.max(1, Math.ceil(found.size / CHUNK)) : found.size });
+    t.files.set(parts[parts.length - 1]!, { cid: found.cid, size: encrypted ? sealedSize(found.size) : found.size });
     fileCids.push(found.cid);
   }
   const info = new TextEncoder().encode(JSON.stringify({ format: INFO_FORMAT, did, encrypted, ...(keyCheck ? { key_check: keyCheck } : {}) }) + '\n');
@@ -121,12 +121,6 @@ export interface CarImport {
   snapshots: string[];
 }
 
-/** Sealed size → plaintext size (see crypto.ts). */
-function plainSize(stored: number): number {
-  const n = Math.max(1, Math.ceil(stored / (CHUNK + OVERHEAD)));
-  return stored - OVERHEAD * n;
-}
-
 /** Put every block of a CAR into the store (verified), then name what its root directory holds. */
 export async function importCar(
   store: IpfsStore,
@@ -151,17 +145,16 @@ export async function importCar(
   }
   const root = roots[0]!;
   const files: { name: string; entry: UnixFSEntry }[] = [];
-  const walk = async (cid: CID, prefix: string, depth: number): Promise<void> => {
-    const e = await exporter(cid, store.blocks);
-    if (e.type !== 'directory' || depth > 16) throw new ObjectStoreError(`the CAR file's ${prefix || 'root'} is not a dsg snapshot directory`, { code: 'CAR_INVALID' });
-    for await (const link of e.entries()) {
+  const walk = async (dir: UnixFSEntry, prefix: string, depth: number): Promise<void> => {
+    if (dir.type !== 'directory' || depth > 16) throw new ObjectStoreError(`the CAR file's ${prefix || 'root'} is not a dsg snapshot directory`, { code: 'CAR_INVALID' });
+    for await (const link of dir.entries()) {
       const name = prefix === '' ? link.name : `${prefix}/${link.name}`;
       const child = await exporter(link.cid, store.blocks);
-      if (child.type === 'directory') await walk(link.cid, name, depth + 1);
+      if (child.type === 'directory') await walk(child, name, depth + 1);
       else files.push({ name, entry: child });
     }
   };
-  await walk(root, '', 0);
+  await walk(await exporter(root, store.blocks), '', 0);
 
   const infoFile = files.find((f) => f.name === INFO_NAME);
   if (!infoFile || infoFile.entry.type !== 'raw' || infoFile.entry.node.length > 4096) throw new ObjectStoreError(`the CAR file has no ${INFO_NAME}: it was not exported by dsg`, { code: 'CAR_INVALID' });

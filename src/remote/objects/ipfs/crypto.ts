@@ -90,6 +90,11 @@ export function sealedSize(size: number): number {
   return size + OVERHEAD * chunkCount(size);
 }
 
+/** Size of the plaintext whose sealed form has `stored` bytes (the inverse of sealedSize). */
+export function plainSize(stored: number): number {
+  return stored - OVERHEAD * Math.max(1, Math.ceil(stored / (CHUNK + OVERHEAD)));
+}
+
 /** Seal a stream chunk by chunk (holds at most two chunks). */
 export async function* sealStream(keys: RepositoryKeys, source: AsyncIterable<Uint8Array>): AsyncIterable<Buffer> {
   let pending: Buffer[] = [];
