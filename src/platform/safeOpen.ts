@@ -234,21 +234,32 @@ class BoundedReadStream extends Readable {
     super({ highWaterMark: chunkSize });
   }
 
-  override _construct(callback: (err?: Error | null) => void): void {
-    openRegularFile(this.path, this.advice).then((opened) => {
-      if (opened) {
-        this.fh = opened.fh;
-        callback();
-        return;
-      }
-      callback(notFound(this.path));
-    }, callback);
+  // The file is opened on the first read, not at construction (_construct): a stream is often
+  // made before anyone listens (the upload first opens its destination), and an open that
+  // failed then would emit 'error' to no listener, an uncaught exception that ends the process
+  // in the middle of a transaction, lock held.
+  override _read(): void {
+    if (this.fh === null) {
+      openRegularFile(this.path, this.advice).then(
+        (opened) => {
+          if (opened === null) this.destroy(notFound(this.path));
+          else if (this.destroyed) void opened.fh.close().catch(() => undefined);
+          else {
+            this.fh = opened.fh;
+            this.readChunk(opened.fh);
+          }
+        },
+        (err: Error) => this.destroy(err),
+      );
+      return;
+    }
+    this.readChunk(this.fh);
   }
 
-  override _read(): void {
+  private readChunk(fh: FileHandle): void {
     const limit = this.expected === undefined ? this.chunkSize : Math.min(this.chunkSize, this.expected + 1 - this.total);
     const buf = Buffer.allocUnsafe(Math.max(limit, 1));
-    this.fh!.read(buf, 0, buf.length, null).then(({ bytesRead }) => {
+    fh.read(buf, 0, buf.length, null).then(({ bytesRead }) => {
       if (bytesRead === 0) {
         this.push(null);
         return;

@@ -184,6 +184,19 @@ export function runTransportSuite(name: string, make: () => Promise<TransportUnd
       await rejectsWithCode(within(8000, 'stream of a link', collect(t.createReadStream(join(d, 'ln'), 1 << 20))), 'NOT_REGULAR_FILE');
     });
 
+    it('createReadStream: a stream read only later fails on the read, not before (no error with no listener)', async () => {
+      // Callers make the stream, then open their destination, then read: an open that failed
+      // in between must not surface as an uncaught 'error' event (it ended a sync, lock held).
+      const d = dir();
+      writeFileSync(join(d, 'f'), 'data');
+      symlinkSync(join(d, 'f'), join(d, 'ln'));
+      const absent = t.createReadStream(join(d, 'absent'), 3);
+      const link = t.createReadStream(join(d, 'ln'), 4);
+      await new Promise((r) => setTimeout(r, 300));
+      await rejectsWithCode(collect(absent), 'ENOENT');
+      await rejectsWithCode(collect(link), 'NOT_REGULAR_FILE');
+    });
+
     it('writeStream: 64 MiB from a generator in constant memory, bytes exact', async () => {
       const d = dir();
       const CHUNK = 1 << 20;

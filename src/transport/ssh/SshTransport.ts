@@ -514,7 +514,7 @@ export class SshTransport implements Transport {
   }
 }
 
-/** createReadStream: open on construct, DEPTH reads in flight, fail once more than expected arrives. */
+/** createReadStream: open on the first read, DEPTH reads in flight, fail once more than expected arrives. */
 class SftpReadStream extends Readable {
   private opened: { sftp: SFTPWrapper; handle: Buffer } | null = null;
   private reader: PipelinedReader | null = null;
@@ -528,18 +528,31 @@ class SftpReadStream extends Readable {
     super({ highWaterMark: chunkSizeFor(expected) });
   }
 
-  override _construct(callback: (err?: Error | null) => void): void {
-    this.t.openForStream(this.path).then(({ sftp, handle, size }) => {
-      this.opened = { sftp, handle };
-      const limit = this.expected === undefined ? Number.MAX_SAFE_INTEGER : this.expected + 1;
-      // Small files: one small request; large: full-size requests, several in flight.
-      this.reader = new PipelinedReader(sftp, handle, limit, size, Math.max(chunkSizeFor(this.expected), 32 * 1024));
-      callback();
-    }, callback);
+  // Opened on the first read, not in _construct: the stream is often made before anyone
+  // listens, and a failed open would then emit 'error' to no listener (an uncaught exception).
+  override _read(): void {
+    if (this.reader !== null) {
+      this.readNext(this.reader);
+      return;
+    }
+    this.t.openForStream(this.path).then(
+      ({ sftp, handle, size }) => {
+        if (this.destroyed) {
+          void this.t.release(sftp, handle).catch(() => undefined);
+          return;
+        }
+        this.opened = { sftp, handle };
+        const limit = this.expected === undefined ? Number.MAX_SAFE_INTEGER : this.expected + 1;
+        // Small files: one small request; large: full-size requests, several in flight.
+        this.reader = new PipelinedReader(sftp, handle, limit, size, Math.max(chunkSizeFor(this.expected), 32 * 1024));
+        this.readNext(this.reader);
+      },
+      (err: Error) => this.destroy(err),
+    );
   }
 
-  override _read(): void {
-    this.reader!.next().then(
+  private readNext(reader: PipelinedReader): void {
+    reader.next().then(
       (data) => {
         if (data === null) {
           this.push(null);
@@ -547,7 +560,7 @@ class SftpReadStream extends Readable {
         }
         this.total += data.length;
         if (this.expected !== undefined && this.total > this.expected) {
-          this.reader!.abandon();
+          reader.abandon();
           this.destroy(this.t.streamTooLarge(this.path, this.expected));
           return;
         }
