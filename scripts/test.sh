@@ -29,7 +29,7 @@ fi
 if [ ! -d node_modules ]; then npm ci; fi
 # Compiled tests of deleted sources must not run: rebuild the test tree from scratch.
 rm -rf dist/test
-npx tsc -p tsconfig.json
+npm run --silent build
 
 # The ZFS suites' pool (fails loudly, never skipped, when it cannot be created).
 source scripts/zfs-pool.sh

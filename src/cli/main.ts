@@ -8,6 +8,9 @@ import { printableLines } from './printable.js';
 import { requestInterrupt } from '../protocol/steps.js';
 import { action, examples } from './run.js';
 
+// --debug: stack traces name the TypeScript sources (the installed command is a bundle with source maps).
+if (process.argv.includes('--debug')) process.setSourceMapsEnabled(true);
+
 const program = new Command();
 program
   .name('dsg')
