@@ -21,6 +21,7 @@ const SHORT_FROM_ROOT = [
   'A  input/add-local.csv',
   ' A input/add-remote.csv',
   'A  "input/back\\\\slash.csv"',
+  'A  input/bad?.csv',
   'AA input/conf-aa.csv',
   'DM input/conf-dm.csv',
   'MD input/conf-md.csv',
@@ -69,17 +70,18 @@ describe('status output for people and scripts', () => {
     unlinkSync(join(W, 'input/conf-dm.csv'));
     put(W, 'input/conf-aa.csv', 'from ana\n');
     put(W, LONG, 'from ana\n');
+    put(W, 'input/bad?.csv', 'a name sync refuses\n');
   });
   after(() => box.cleanup());
 
   it('ends with a summary line counting each group; --json carries the same counts', () => {
     const r = dsg(W, ana, 'status');
     assert.equal(r.code, 3, r.stderr);
-    assert.match(r.stdout, /\n5 local changes, 3 remote changes, 4 conflicts\n$/);
+    assert.match(r.stdout, /\n6 local changes, 3 remote changes, 4 conflicts\n$/);
     const j = dsg(W, ana, 'status', '--json');
     assert.equal(j.code, 3);
-    assert.deepEqual(j.json.summary, { localChanges: 5, remoteChanges: 3, conflicts: 4 });
-    assert.equal(j.json.localChanges.length, 5);
+    assert.deepEqual(j.json.summary, { localChanges: 6, remoteChanges: 3, conflicts: 4 });
+    assert.equal(j.json.localChanges.length, 6);
     assert.match(dsg(W, ana, 'status', 'output').stdout, /\n1 local change\n$/);
     assert.match(dsg(W, ana, 'status', 'input/mod-remote.csv').stdout, /\n1 remote change\n$/);
     assert.match(dsg(W, ana, 'status', 'input/conf-mm.csv', 'input/mod-local.csv').stdout, /\n1 local change, 1 conflict\n$/);
@@ -140,6 +142,9 @@ describe('status output for people and scripts', () => {
     assert.match(human.stdout, /^ {2}changed locally\s+mod-local\.csv$/m);
     assert.match(human.stdout, /^ {2}new locally\s+add-local\.csv$/m);
     assert.doesNotMatch(human.stdout, /output/);
+    assert.match(short.stderr, /^warning: invalid path bad\?\.csv: /m);
+    assert.match(dsg(W, ana, 'status', '-s').stderr, /^warning: invalid path input\/bad\?\.csv: /m);
+    assert.doesNotMatch(filtered.stderr, /invalid path/, 'warnings are narrowed by the paths too');
     const j = dsg(here, ana, 'status', '--json', '../output');
     assert.deepEqual(j.json.localChanges.map((r: any) => r.path), [LONG]);
   });
@@ -212,12 +217,15 @@ describe('status output for people and scripts', () => {
     };
     const tty: NodeJS.ProcessEnv = { ...ana, TERM: 'xterm' };
     delete tty.NO_COLOR;
-    assert.match(onTerminal(tty, 'status', '-s'), /\x1b\[31mMM\x1b\[39m input\/conf-mm\.csv/);
+    const coloured = onTerminal(tty, 'status', '-s');
+    assert.match(coloured, /\x1b\[31mMM\x1b\[39m input\/conf-mm\.csv/);
+    assert.match(coloured, /\x1b\[33mwarning:\x1b\[39m invalid path input\/bad\?\.csv/, 'warnings (stderr) yellow');
     assert.doesNotMatch(onTerminal({ ...tty, NO_COLOR: '1' }, 'status', '-s'), SGR);
     assert.match(onTerminal({ ...tty, NO_COLOR: '' }, 'status', '-s'), SGR, 'an empty NO_COLOR does not count');
     assert.doesNotMatch(onTerminal({ ...tty, TERM: 'dumb' }, 'status'), SGR);
     assert.doesNotMatch(onTerminal(tty, 'status', '--color', 'never'), SGR);
-    assert.doesNotMatch(onTerminal(tty, 'status', '--json'), SGR);
+    // (Narrowed to paths without warnings: those go to stderr, which is human text even with --json.)
+    assert.doesNotMatch(onTerminal(tty, 'status', '--json', 'output', 'input/conf-mm.csv'), SGR);
     assert.match(onTerminal({ ...tty, NO_COLOR: '1' }, 'status', '--color', 'always'), SGR, '--color always wins over NO_COLOR');
   });
 });

@@ -51,9 +51,9 @@ export async function run({ out, flags }: CommandIO, paths: string[], o: { short
   ];
   if (o.short) printShort(out, groups, show);
   else printLong(out, s, groups, show, paths);
-  for (const p of s.invalid) out.warn(`invalid path ${p.path}: ${p.reason} (sync refuses it; --normalize renames it)`);
-  for (const k of s.skipped) out.warn(`not tracked: ${k.path} (${k.reason})`);
-  for (const g of s.caseCollisions) out.warn(`paths differ only in case (they collide on macOS/Windows): ${g.join(', ')}`);
+  for (const p of s.invalid) out.warn(`invalid path ${show(p.path)}: ${p.reason} (sync refuses it; --normalize renames it)`);
+  for (const k of s.skipped) out.warn(`not tracked: ${show(k.path)} (${k.reason})`);
+  for (const g of s.caseCollisions) out.warn(`paths differ only in case (they collide on macOS/Windows): ${g.map(show).join(', ')}`);
   if (s.conflicts.length > 0) return 3;
   return flags.quiet && !s.upToDate ? EXIT_SYNC_PENDING : 0;
 }
