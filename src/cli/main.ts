@@ -10,7 +10,7 @@ import { action, examples } from './run.js';
 import { COLOR_MODES, paint } from './color.js';
 
 /** --color, on the program and (like the other global flags) after any command name. */
-const colorOption = (): Option => new Option('--color <when>', 'colour human output: auto (on a terminal, unless NO_COLOR is set or TERM=dumb), always, never').choices(COLOR_MODES);
+const colorOption = (): Option => new Option('--color <when>', 'when to colour human output (auto: on a terminal, unless NO_COLOR is set or TERM=dumb)').choices(COLOR_MODES);
 
 const program = new Command();
 program
