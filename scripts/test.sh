@@ -42,6 +42,7 @@ node24_install
 # The tests' temp folder: a private one, so that what a run leaves behind is seen (and fails
 # the run) instead of piling up in /tmp. Checked after the services stop; removed in any case.
 TEST_TMP=$(mktemp -d /tmp/dsg-tests.XXXXXX)
+chmod 1777 "$TEST_TMP" # like /tmp: tests run some commands as an unprivileged user
 status=0
 finish() {
   set +e # stop everything even when one step fails
