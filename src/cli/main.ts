@@ -7,6 +7,7 @@ import { WRITER_VERSION } from '../manifest/types.js';
 import { printableLines } from './printable.js';
 import { requestInterrupt } from '../protocol/steps.js';
 import { action, examples } from './run.js';
+import { errorDocument } from './output.js';
 
 const program = new Command();
 program
@@ -20,12 +21,12 @@ program
   .enablePositionalOptions(false)
   .exitOverride()
   // Usage errors in dsg's voice: the "dsg:" prefix of every error, a pointer to --help, and with
-  // --json the same {error: {code, message}} document on stdout as any other failure.
+  // --json the same {schema: "dsg.error.v1", error: {code, message}} document on stdout as any other failure.
   // (Set before the commands are defined: they inherit it.)
   .configureOutput({
     outputError: (text, write) => {
       const message = `${text.replace(/^error: /, '').trim().replace(/\n\(Did you mean (.*)\?\)$/, ' (did you mean $1?)').replace(/\s*\n\s*/g, ' ')}. Run "dsg --help" (or "dsg <command> --help") for usage.`.replace(/\.\. Run/, '. Run');
-      if (process.argv.includes('--json')) process.stdout.write(`${JSON.stringify({ error: { code: 'USAGE', message } }, null, 2)}\n`);
+      if (process.argv.includes('--json')) process.stdout.write(errorDocument('USAGE', message));
       write(`dsg: ${message}\n`);
     },
   })

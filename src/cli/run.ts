@@ -24,7 +24,7 @@ export function action<A extends unknown[]>(load: () => Promise<CommandAction<A>
   return async (...args: unknown[]): Promise<void> => {
     const cmd = args[args.length - 1] as Command;
     const flags = cmd.optsWithGlobals() as GlobalFlags;
-    const out = new Output(flags);
+    const out = new Output(flags, commandPath(cmd));
     try {
       if (flags.verbose && !flags.quiet) await describeUserConfig();
       const fn = await load();
@@ -40,6 +40,13 @@ export function action<A extends unknown[]>(load: () => Promise<CommandAction<A>
       process.exitCode = out.fail(err);
     }
   };
+}
+
+/** The command's name under "dsg", subcommands joined by "-" ("status", "car-export"): its --json schema's name. */
+export function commandPath(cmd: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c?.parent; c = c.parent) names.unshift(c.name());
+  return names.join('-');
 }
 
 /** "Examples:" block appended to a command's --help. */
