@@ -224,7 +224,8 @@ examples(
   ['dsg list-repos', 'dsg list-repos --json'],
 );
 
-for (const cmd of program.commands) {
+// (car's subcommands too: "dsg car export x.car --json" shows --json in its --help.)
+for (const cmd of [...program.commands, ...car.commands]) {
   cmd.exitOverride();
   // Global flags are accepted after the command name too: "dsg status --json".
   cmd.option('--json', 'print the result as one JSON document on stdout').option('-q, --quiet', 'print nothing but errors').option('-v, --verbose', 'print every file a command acts on').option('--debug', 'show stack traces on errors');
