@@ -114,7 +114,7 @@ examples(
     .option('--since <date>', 'only snapshots at or after this date (e.g. 2025-06-01)')
     .option('--author <text>', 'only snapshots by users matching this text')
     .action(action(() => import('./commands/log.js').then((m) => m.run))),
-  ['dsg log -n 5', 'dsg log --author ana --since 2025-06-01', 'dsg log --json'],
+  ['dsg log -n 5', 'dsg log --author ana --since 2025-06-01', 'dsg log --json | jq -r ".snapshots[].id"'],
 );
 examples(
   program
