@@ -48,7 +48,7 @@ export class Output {
   /** `command` names the result's schema ("status", "car-export"). */
   constructor(
     readonly flags: GlobalFlags,
-    readonly command = 'unknown',
+    readonly command: string,
   ) {}
 
   /** Human text (suppressed by --json and -q). */
