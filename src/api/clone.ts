@@ -17,6 +17,8 @@ export async function clone(opts: SyncOptions = {}): Promise<SyncOutcome> {
     if (project.client.readCache() !== null) {
       throw new DsgError('ALREADY_CLONED', `${project.root} is already a working copy (.dsg/last-sync.json exists). Use "dsg sync" to update it.`);
     }
-    return runTransaction(project, 'clone', { ...opts, normalize: false });
+    // A clone makes no snapshot: `snapshot` names the one it checked out.
+    const r = await runTransaction(project, 'clone', { ...opts, normalize: false });
+    return { ...r, snapshot: r.previousSnapshot };
   });
 }

@@ -7,6 +7,7 @@ import { WRITER_VERSION } from '../manifest/types.js';
 import { printableLines } from './printable.js';
 import { requestInterrupt } from '../protocol/steps.js';
 import { action, examples } from './run.js';
+import { errorDocument } from './output.js';
 import { COLOR_MODES, paint } from './color.js';
 
 /** --color, on the program and (like the other global flags) after any command name. */
@@ -28,12 +29,12 @@ program
   .enablePositionalOptions(false)
   .exitOverride()
   // Usage errors in dsg's voice: the "dsg:" prefix of every error, a pointer to --help, and with
-  // --json the same {error: {code, message}} document on stdout as any other failure.
+  // --json the same {schema: "dsg.error.v1", error: {code, message}} document on stdout as any other failure.
   // (Set before the commands are defined: they inherit it.)
   .configureOutput({
     outputError: (text, write) => {
       const message = `${text.replace(/^error: /, '').trim().replace(/\n\(Did you mean (.*)\?\)$/, ' (did you mean $1?)').replace(/\s*\n\s*/g, ' ')}. Run "dsg --help" (or "dsg <command> --help") for usage.`.replace(/\.\. Run/, '. Run');
-      if (process.argv.includes('--json')) process.stdout.write(`${JSON.stringify({ error: { code: 'USAGE', message } }, null, 2)}\n`);
+      if (process.argv.includes('--json')) process.stdout.write(errorDocument('USAGE', message));
       write(`${paint('error', 'dsg:', 'stderr')} ${message}\n`);
     },
   })
@@ -138,7 +139,7 @@ examples(
     .option('--since <date>', 'only snapshots at or after this date (e.g. 2025-06-01)')
     .option('--author <text>', 'only snapshots by users matching this text')
     .action(action(() => import('./commands/log.js').then((m) => m.run))),
-  ['dsg log -n 5', 'dsg log --author ana --since 2025-06-01', 'dsg log --json'],
+  ['dsg log -n 5', 'dsg log --author ana --since 2025-06-01', 'dsg log --json | jq -r ".snapshots[].id"'],
 );
 examples(
   program
@@ -248,7 +249,8 @@ examples(
   ['dsg list-repos', 'dsg list-repos --json'],
 );
 
-for (const cmd of program.commands) {
+// (car's subcommands too: "dsg car export x.car --json" shows --json in its --help.)
+for (const cmd of [...program.commands, ...car.commands]) {
   cmd.exitOverride();
   // Global flags are accepted after the command name too: "dsg status --json".
   cmd.option('--json', 'print the result as one JSON document on stdout').option('-q, --quiet', 'print nothing but errors').option('-v, --verbose', 'print every file a command acts on').option('--debug', 'show stack traces on errors');

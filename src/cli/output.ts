@@ -1,6 +1,10 @@
 /**
  * How commands talk to the user: human text on a terminal or pipe, or exactly one JSON
  * document on stdout with --json. Errors become exit codes (SPEC §5).
+ *
+ * Every --json document is one object whose first key, "schema", names its JSON Schema and
+ * version ("dsg.<command>.v1", failures "dsg.error.v1"; docs/json/). Its keys are camelCase
+ * whatever the library calls them, so scripts meet one style.
  */
 import { DsgError } from '../errors/DsgError.js';
 import { SyncBlockedError } from '../errors/SyncBlockedError.js';
@@ -15,8 +19,37 @@ export interface GlobalFlags {
   color?: ColorMode;
 }
 
+/** The schema of every failure's document. */
+export const ERROR_SCHEMA = 'dsg.error.v1';
+
+/** The schema name of a command's result: "dsg.status.v1", "dsg.car-export.v1". */
+export function schemaName(command: string): string {
+  return `dsg.${command}.v1`;
+}
+
+/** snake_case keys (the manifest's created_at, dsg.yml's user_id) become camelCase; values stay as they are. */
+function camelKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(camelKeys);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase()), camelKeys(v)]));
+}
+
+/** The --json document: "schema" first, then the fields (camelCase), pretty-printed. */
+export function jsonDocument(schema: string, fields: object): string {
+  return `${JSON.stringify({ schema, ...(camelKeys(fields) as object) }, null, 2)}\n`;
+}
+
+/** A failure as a --json document (also used for commander's usage errors). */
+export function errorDocument(code: string, message: string, details?: unknown): string {
+  return jsonDocument(ERROR_SCHEMA, { error: { code, message, details } });
+}
+
 export class Output {
-  constructor(readonly flags: GlobalFlags) {}
+  /** `command` names the result's schema ("status", "car-export"). */
+  constructor(
+    readonly flags: GlobalFlags,
+    readonly command: string,
+  ) {}
 
   /** Human text (suppressed by --json and -q). */
   say(text: string): void {
@@ -40,8 +73,10 @@ export class Output {
     if (!this.flags.quiet) process.stderr.write(`${paint('warning', 'warning:', 'stderr')} ${printableLines(text)}\n`);
   }
 
-  result(value: unknown): void {
-    if (this.flags.json) process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  /** The command's result with --json: an object, or a list under `listKey` ("snapshots"). */
+  result(value: object, listKey?: string): void {
+    if (!this.flags.json) return;
+    process.stdout.write(jsonDocument(schemaName(this.command), listKey === undefined ? value : { [listKey]: value }));
   }
 
   /** Report an error and return the exit code to use. */
@@ -57,7 +92,7 @@ export class Output {
         : `internal error: ${(err as Error)?.message ?? String(err)} (run again with --debug for details, and report it)`;
     if (this.flags.json) {
       const details = err instanceof SyncBlockedError ? err.details : undefined;
-      process.stdout.write(`${JSON.stringify({ error: { code, message, details } }, null, 2)}\n`);
+      process.stdout.write(errorDocument(code, message, details));
     }
     process.stderr.write(`${paint('error', 'dsg:', 'stderr')} ${printableLines(message)}\n`);
     if (this.flags.debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);

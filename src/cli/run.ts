@@ -26,7 +26,7 @@ export function action<A extends unknown[]>(load: () => Promise<CommandAction<A>
     const cmd = args[args.length - 1] as Command;
     const flags = cmd.optsWithGlobals() as GlobalFlags;
     setColorMode(flags.color);
-    const out = new Output(flags);
+    const out = new Output(flags, commandPath(cmd));
     try {
       if (flags.verbose && !flags.quiet) await describeUserConfig();
       const fn = await load();
@@ -42,6 +42,13 @@ export function action<A extends unknown[]>(load: () => Promise<CommandAction<A>
       process.exitCode = out.fail(err);
     }
   };
+}
+
+/** The command's name under "dsg", subcommands joined by "-" ("status", "car-export"): its --json schema's name. */
+export function commandPath(cmd: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c?.parent; c = c.parent) names.unshift(c.name());
+  return names.join('-');
 }
 
 /** "Examples:" block appended to a command's --help. */

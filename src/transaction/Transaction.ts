@@ -96,7 +96,15 @@ export interface SyncResult {
   /** Untracked things the scan found (reported, never silently dropped). */
   skipped: ScanResult['skipped'];
   rows: PlanRow[];
+  /** `sync --continue`: each conflict and the version chosen for it (conflicts.txt's _R, _L, _C). */
+  resolved: { path: string; action: ResolvedAction }[];
+  /** Conflict backups made of local files the resolution overwrote or deleted (none in a dry run). */
+  backups: { path: string; backup: string }[];
 }
+
+/** The version a resolved conflict ends with on both sides. */
+export type ResolvedAction = 'remote' | 'local' | 'cache';
+const RESOLVED_ACTION: Record<ConflictChoice, ResolvedAction> = { R: 'remote', L: 'local', C: 'cache' };
 
 function newTxId(): string {
   return `${new Date().toISOString().replace(/[-:.]/g, '').replace('Z', 'Z')}-${randomBytes(4).toString('hex')}`;
@@ -205,6 +213,7 @@ export class Transaction {
     const C = cache?.entries ?? new Map<string, Entry>();
     let plan: SyncPlan = planSync(scan.entries, C, R, (path) => isTrackedPath(this.ctx.rules, path));
     const hadConflicts = plan.conflicts.length > 0;
+    const resolved = opts.choices && hadConflicts ? plan.conflicts.map((r) => ({ path: r.path, action: RESOLVED_ACTION[opts.choices!.get(r.path)!] })) : [];
     if (opts.choices && hadConflicts) plan = resolveConflicts(plan, opts.choices);
     if (opts.kind === 'clone') {
       // A clone never writes to the remote: local-only files simply stay local.
@@ -236,6 +245,8 @@ export class Transaction {
       resumed: 0,
       skipped: scan.skipped,
       rows: plan.rows.filter((r) => r.action !== 'none'),
+      resolved,
+      backups: [],
     };
     const nothingToDo = plan.empty && cacheIsCurrent && opts.kind === 'sync';
     if (opts.dryRun || nothingToDo) {
@@ -361,6 +372,9 @@ export class Transaction {
     try {
       reachStep('journal-committed');
       result.keptLocal = await finishClientCommit(client, remote, journal, staged ?? base ?? undefined);
+      // finishClientCommit backs up what was there, unless it changed meanwhile (then kept as it is).
+      const kept = new Set(result.keptLocal);
+      result.backups = changes.flatMap((c) => (c.backup && c.pre.kind !== 'absent' && !kept.has(c.path) ? [{ path: c.path, backup: c.backup }] : []));
       reachStep('staging-cleaned');
       client.saveStatCache(this.statRowsAfter(scan, plan));
       if (opts.kind === 'clone') client.clearResume();

@@ -114,11 +114,11 @@ export function runTeamSuite(backend: TestBackend): void {
     });
 
     it('an unchanged tree is "Everything up to date" and makes no snapshot', () => {
-      const before = dsg(A, envA, 'log', '--json').json.length;
+      const before = dsg(A, envA, 'log', '--json').json.snapshots.length;
       const r = dsg(A, envA, 'sync');
       assert.equal(r.code, 0);
       assert.match(r.stdout, /Everything up to date/);
-      assert.equal(dsg(A, envA, 'log', '--json').json.length, before);
+      assert.equal(dsg(A, envA, 'log', '--json').json.snapshots.length, before);
       const s = dsg(B, envB, 'status', '--json');
       assert.equal(s.json.upToDate, true);
     });
@@ -142,7 +142,7 @@ export function runTeamSuite(backend: TestBackend): void {
       assert.equal(m.entries['t/input/f0.csv'].user, 'ana@example.org');
       assert.equal(m.entries['t/input/f1.csv'].user, 'ana@example.org');
       assert.equal(m.entries['t/input/f3.csv'].user, 'ana@example.org');
-      const log = dsg(B, envB, 'log', '--json').json;
+      const log = dsg(B, envB, 'log', '--json').json.snapshots;
       assert.ok(log.some((e: any) => e.user === 'ben@example.org'));
     });
   });
@@ -166,7 +166,7 @@ export function runTeamSuite(backend: TestBackend): void {
       const results = await Promise.all([first.done, ...others.map((o) => o.done)]);
       results.forEach((r, i) => assert.equal(r.code, 0, `writer ${i}: ${r.stderr}`));
 
-      const log = dsg(dirs[0], users[0], 'log', '--json').json;
+      const log = dsg(dirs[0], users[0], 'log', '--json').json.snapshots;
       assert.deepEqual(log.map((e: any) => e.id), ['s4', 's3', 's2', 's1']);
       const sm = JSON.parse((await repo.read('.dsg/sync-messages.json'))!);
       for (const n of [2, 3, 4]) assert.equal(sm.snapshots[`s${n}`].snapshot_previous, `s${n - 1}`);

@@ -34,7 +34,7 @@ describe('command line', () => {
     const dry = dsg(A, env, 'sync', '--dry-run', '--json');
     assert.equal(dry.json.dryRun, true);
     assert.deepEqual(dry.json.rows.map((r: any) => [r.path, r.action]), [['x/input/b.csv', 'upload']]);
-    assert.equal(dsg(A, env, 'log', '--json').json.length, 1, 'dry run made no snapshot');
+    assert.equal(dsg(A, env, 'log', '--json').json.snapshots.length, 1, 'dry run made no snapshot');
 
     const sync = dsg(A, env, 'sync', '--json', '-m', 'b');
     assert.equal(sync.json.snapshot, 's2');
@@ -45,7 +45,7 @@ describe('command line', () => {
     const sub = dsg(A, env, 'list-files', '--json', '--path', 'x/input/b.csv');
     assert.deepEqual(sub.json.files.map((f: any) => f.path), ['x/input/b.csv']);
     const log = dsg(A, env, 'log', '--json');
-    assert.deepEqual(log.json.map((e: any) => e.message), ['b', 'start']);
+    assert.deepEqual(log.json.snapshots.map((e: any) => e.message), ['b', 'start']);
 
     const cont = dsg(A, env, 'sync', '--continue', '--json');
     assert.equal(cont.code, 1, 'no conflicts.txt to continue from');

@@ -127,6 +127,12 @@ describe('conflicts and sync --continue', () => {
         assert.equal(content(repo, p), want, `remote ${p}`);
       }
       assert.deepEqual(backups(A), expected.backups);
+      // --json names the version each conflict took and every backup made.
+      const action = { R: 'remote', L: 'local', C: 'cache' }[choice];
+      const want = ['input/add', 'input/all', 'input/del_local', 'input/del_remote'].map((p) => [p, p === 'input/add' && choice === 'C' ? 'remote' : action]);
+      assert.deepEqual(r.json.resolved.map((x: any) => [x.path, x.action]).sort(), want);
+      assert.deepEqual(r.json.backups.map((b: any) => b.path).sort(), expected.backups);
+      for (const b of r.json.backups) assert.equal(existsSync(join(A, b.backup)), true, `backup ${b.backup} reported but absent`);
       if (expected.backups.includes('input/all')) {
         const name = Object.keys(treeState(A)).find((p) => p.startsWith('input/all~'))!;
         assert.equal(readFileSync(join(A, name), 'utf8'), 'all from ana', 'the backup holds the overwritten local version');

@@ -70,7 +70,7 @@ describe('faults', () => {
       const s = dsg(A, envA, 'status', '--json');
       assert.equal(s.code, 0, s.stderr);
       assert.equal(s.json.upToDate, true);
-      assert.equal(dsg(A, envA, 'log', '--json').json.length, 1);
+      assert.equal(dsg(A, envA, 'log', '--json').json.snapshots.length, 1);
     } finally {
       spawnSync('chattr', ['-i', join(repo, '.dsg')]);
     }

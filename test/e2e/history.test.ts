@@ -37,7 +37,7 @@ describe('history', () => {
     const log = dsg(C, carl, 'log', '--json');
     assert.equal(log.code, 0);
     assert.deepEqual(
-      log.json.map((e: any) => [e.id, e.message, e.user, e.files]),
+      log.json.snapshots.map((e: any) => [e.id, e.message, e.user, e.files]),
       [
         ['s3', 'three', 'ana@example.org', 5],
         ['s2', 'two', 'ben@example.org', 5],
@@ -53,8 +53,8 @@ describe('history', () => {
     assert.equal(sm.snapshots.s3.snapshot_previous, 's2');
     assert.equal(sm.snapshots.s2.snapshot_previous, 's1');
 
-    assert.deepEqual(dsg(C, carl, 'log', '--json', '-n', '1').json.map((e: any) => e.id), ['s3']);
-    assert.deepEqual(dsg(C, carl, 'log', '--json', '--author', 'ben').json.map((e: any) => e.id), ['s2']);
+    assert.deepEqual(dsg(C, carl, 'log', '--json', '-n', '1').json.snapshots.map((e: any) => e.id), ['s3']);
+    assert.deepEqual(dsg(C, carl, 'log', '--json', '--author', 'ben').json.snapshots.map((e: any) => e.id), ['s2']);
     assert.equal(dsg(C, carl, 'log', '--since', 'not a date').code, 2);
     // -n 0 prints nothing (as git); a filter that matches nothing says so.
     const none = dsg(C, carl, 'log', '-n', '0');

@@ -81,7 +81,7 @@ describe('history commands over a three-user history', () => {
     const all = dsg(C, carl, 'log', '--json');
     ok(all, 'log');
     assert.deepEqual(
-      all.json.map((e: any) => [e.id, e.user, e.message.split(':')[0]]),
+      all.json.snapshots.map((e: any) => [e.id, e.user, e.message.split(':')[0]]),
       [
         ['s5', 'ben@example.org', 'five'],
         ['s4', 'ana@example.org', 'four'],
@@ -90,21 +90,21 @@ describe('history commands over a three-user history', () => {
         ['s1', 'ana@example.org', 'one'],
       ],
     );
-    assert.deepEqual(dsg(C, carl, 'log', '--json', '-n', '2').json.map((e: any) => e.id), ['s5', 's4']);
-    assert.deepEqual(dsg(C, carl, 'log', '--json', '--author', 'ben').json.map((e: any) => e.id), ['s5', 's2']);
-    assert.deepEqual(dsg(C, carl, 'log', '--json', '--author', 'CARL').json.map((e: any) => e.id), ['s3']);
-    for (const e of all.json) {
-      const since = dsg(C, carl, 'log', '--json', '--since', e.created_at).json.map((x: any) => x.id);
-      const expected = all.json.filter((x: any) => parseManifestTime(x.created_at) >= parseManifestTime(e.created_at)).map((x: any) => x.id);
-      assert.deepEqual(since, expected, `--since ${e.created_at}`);
+    assert.deepEqual(dsg(C, carl, 'log', '--json', '-n', '2').json.snapshots.map((e: any) => e.id), ['s5', 's4']);
+    assert.deepEqual(dsg(C, carl, 'log', '--json', '--author', 'ben').json.snapshots.map((e: any) => e.id), ['s5', 's2']);
+    assert.deepEqual(dsg(C, carl, 'log', '--json', '--author', 'CARL').json.snapshots.map((e: any) => e.id), ['s3']);
+    for (const e of all.json.snapshots) {
+      const since = dsg(C, carl, 'log', '--json', '--since', e.createdAt).json.snapshots.map((x: any) => x.id);
+      const expected = all.json.snapshots.filter((x: any) => parseManifestTime(x.createdAt) >= parseManifestTime(e.createdAt)).map((x: any) => x.id);
+      assert.deepEqual(since, expected, `--since ${e.createdAt}`);
     }
-    const s4 = all.json.find((e: any) => e.id === 's4');
-    assert.deepEqual(dsg(C, carl, 'log', '--json', '--since', s4.created_at).json.map((e: any) => e.id), ['s5', 's4']);
-    assert.deepEqual(dsg(C, carl, 'log', '--json', '--author', 'ana', '-n', '1').json.map((e: any) => e.id), ['s4']);
+    const s4 = all.json.snapshots.find((e: any) => e.id === 's4');
+    assert.deepEqual(dsg(C, carl, 'log', '--json', '--since', s4.createdAt).json.snapshots.map((e: any) => e.id), ['s5', 's4']);
+    assert.deepEqual(dsg(C, carl, 'log', '--json', '--author', 'ana', '-n', '1').json.snapshots.map((e: any) => e.id), ['s4']);
   });
 
   it('blame lists adds, edits and deletions by the user who synced each, matching log', () => {
-    const log = new Map<string, any>(dsg(A, ana, 'log', '--json').json.map((e: any) => [e.id, e]));
+    const log = new Map<string, any>(dsg(A, ana, 'log', '--json').json.snapshots.map((e: any) => [e.id, e]));
     const r = dsg(A, ana, 'blame', 'input/a.bin', '--json');
     ok(r, 'blame');
     assert.equal(r.json.path, 'input/a.bin');
@@ -122,7 +122,7 @@ describe('history commands over a three-user history', () => {
     for (const e of r.json.events) {
       const l = log.get(e.snapshot);
       assert.equal(e.user, l.user);
-      assert.equal(e.created_at, l.created_at);
+      assert.equal(e.createdAt, l.createdAt);
       assert.equal(e.message, l.message);
     }
     // Links: added in s4 with its target; b.txt edited in s4.
@@ -202,7 +202,7 @@ describe('history commands over a three-user history', () => {
     mounts.push(mnt);
     const r = dsg(C, carl, 'snapmount', '-n', 's4', '--mountpoint', mnt, '--json');
     ok(r, 'snapmount');
-    assert.deepEqual(r.json, { snapshot: 's4', mountpoint: mnt, method: 'copied', files: 3, links: 1, directories: 2, bytes: 'b two'.length + 'carl'.length + 'kept'.length });
+    assert.deepEqual(r.json, { schema: 'dsg.snapmount.v1', snapshot: 's4', mountpoint: mnt, method: 'copied', files: 3, links: 1, directories: 2, bytes: 'b two'.length + 'carl'.length + 'kept'.length });
     assert.deepEqual(treeState(mnt), stateAtS4);
     assert.equal(readFileSync(join(mnt, 'input/b.txt'), 'utf8'), 'b two');
     assert.equal(lstatSync(join(mnt, 'input/l')).isSymbolicLink(), true);

@@ -151,7 +151,7 @@ describe('locks', () => {
     assert.doesNotMatch(log.stdout, /[\x1b\x07]/);
     assert.ok(log.stdout.includes('\\x1b[31mRED\\x1b]0;title\\x07'), log.stdout);
     const json = dsg(P, env, 'log', '--json');
-    assert.equal(json.json[0].message, evil, '--json stays exact');
+    assert.equal(json.json.snapshots[0].message, evil, '--json stays exact');
 
     writeFileSync(repoLock, lockRecord({ user: `zoe\x1b]0;owned\x07\u202e@example.org` }));
     put(P, 'input/c.csv', 'c');

@@ -93,7 +93,7 @@ describe('list-repos', () => {
     assert.equal(r.json.path, box.repos);
     const good = r.json.repos.filter((x: any) => !x.error);
     assert.deepEqual(
-      good.map((x: any) => [x.name, x.snapshot, x.entries, x.bytes, x.changed_by, x.message]),
+      good.map((x: any) => [x.name, x.snapshot, x.entries, x.bytes, x.changedBy, x.message]),
       [
         ['climate', 's1', 1, 1, 'ana@example.org', 'climate one'],
         ['survey', 's1', 2, 3, 'ana@example.org', 'survey one'],
@@ -141,11 +141,11 @@ describe('validate-config', () => {
     const r = dsg(join(P), ana, 'validate-config', '--json');
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.json.project.name, 'survey');
-    assert.deepEqual(r.json.project.data_dirs, ['input', 'raw']);
+    assert.deepEqual(r.json.project.dataDirs, ['input', 'raw']);
     assert.equal(r.json.repository.type, 'xfs');
     assert.equal(r.json.repository.transport, 'local');
     assert.equal(r.json.repository.location, join(box.repos, 'survey'));
-    assert.equal(r.json.user.user_id, 'ana@example.org');
+    assert.equal(r.json.user.userId, 'ana@example.org');
     mkdirSync(join(P, 'raw', 'deep'), { recursive: true });
     const human = dsg(join(P, 'raw', 'deep'), ana, 'validate-config');
     assert.equal(human.code, 0);

@@ -14,6 +14,7 @@ import { describe, it } from 'node:test';
 import { ZfsRemote } from '../../src/remote/zfs/ZfsRemote.js';
 import { LocalTransport } from '../../src/transport/local/LocalTransport.js';
 import { CLI, dsg, put, sandboxes } from '../helpers/cli.js';
+import { assertSchema } from '../helpers/jsonSchemas.js';
 import { listAll, testPool, viewsOf, zfs, zfsBackend } from '../helpers/zfs.js';
 
 const backend = zfsBackend();
@@ -119,15 +120,17 @@ describe('ZFS backend (zfs-fuse pool)', () => {
     const mnt = join(box.base, 'view-s1');
     const r = dsg(A, env, 'snapmount', '-n', 's1', '--mountpoint', mnt, '--json');
     ok(r, 'snapmount');
-    assert.equal(r.json.method, 'mounted');
+    assert.equal(assertSchema(r, 'dsg.snapmount.v1').method, 'mounted');
     assert.equal(readFileSync(join(mnt, 'input/a.txt'), 'utf8'), 'one\n');
     assert.throws(() => writeFileSync(join(mnt, 'input/new.txt'), 'x'), /EROFS|read-only/i);
     assert.equal(viewsOf(pool, box.name).length, 1);
-    ok(dsg(A, env, 'snapunmount', mnt), 'snapunmount');
+    const u = dsg(A, env, 'snapunmount', mnt, '--json');
+    ok(u, 'snapunmount');
+    assert.equal(assertSchema(u, 'dsg.snapunmount.v1').mountpoint, mnt);
     assert.deepEqual(viewsOf(pool, box.name), []);
     const again = dsg(A, env, 'snapunmount', mnt, '--json');
     assert.equal(again.code, 1);
-    assert.equal(again.json.error.code, 'NOT_MOUNTED');
+    assert.equal(assertSchema(again, 'dsg.error.v1').error.code, 'NOT_MOUNTED');
     backend.assertClean!(box, box.name);
   });
 
