@@ -2,7 +2,7 @@
 /**
  * The dsg command line: parses arguments and prints; all logic lives in the library (src/api).
  */
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { WRITER_VERSION } from '../manifest/types.js';
 import { printableLines } from './printable.js';
 import { requestInterrupt } from '../protocol/steps.js';
@@ -88,11 +88,12 @@ examples(
     .option('-m, --message <text>', 'snapshot message')
     .option('--dry-run', 'print the exact plan and change nothing')
     .option('--continue', 'apply the choices edited in conflicts.txt')
+    .addOption(new Option('--prefer <side>', 'resolve every conflict in this run: local, remote, or newer (the later mtime; a deletion never wins over an edit); the losing local version is kept as a backup').choices(['local', 'remote', 'newer']))
     .option('--normalize', 'rename invalid paths to a valid form (reported) instead of refusing')
     .option('--force', 'override the safety rails (empty scan, mass deletion)')
     .option('--wait <seconds>', "how long to wait for another writer's lock", '300')
     .action(action(() => import('./commands/sync.js').then((m) => m.run))),
-  ['dsg sync -m "add wave 3 survey"', 'dsg sync --dry-run', 'dsg sync --json | jq .snapshot'],
+  ['dsg sync -m "add wave 3 survey"', 'dsg sync --dry-run', 'dsg sync --prefer remote    # in a script: the repository wins every conflict', 'dsg sync --json | jq .snapshot'],
 );
 examples(
   program

@@ -23,7 +23,7 @@ import type { ScanResult } from '../scan/scanner.js';
 import { isTrackedPath, type TrackingRules } from '../scan/rules.js';
 import { checkSafetyRails, planBytes, planSync, type PlanRow, type SyncPlan } from '../sync/plan.js';
 import { CONFLICTS_FILE, removeConflictsFile, writeConflictsFile, type ConflictChoice } from '../sync/conflictsFile.js';
-import { resolveConflicts, type ResolvedPlan } from '../sync/resolve.js';
+import { preferredChoices, resolveConflicts, type Preference, type Resolution, type ResolvedPlan } from '../sync/resolve.js';
 import { DsgError } from '../errors/DsgError.js';
 import { TransferError } from '../errors/TransferError.js';
 import { ManifestError } from '../errors/ManifestError.js';
@@ -71,6 +71,8 @@ export interface TransactionOptions {
   waitSeconds?: number;
   /** `sync --continue`: the user's choice for each conflicted path. */
   choices?: Map<string, ConflictChoice>;
+  /** `sync --prefer`: resolve every conflict this way in this run (with backups, as --continue). */
+  prefer?: Preference;
 }
 
 export const DEFAULT_WAIT_SECONDS = 300;
@@ -96,6 +98,8 @@ export interface SyncResult {
   /** Untracked things the scan found (reported, never silently dropped). */
   skipped: ScanResult['skipped'];
   rows: PlanRow[];
+  /** Conflicts `--prefer` resolved, with the action taken and the backup made. */
+  resolved: Resolution[];
 }
 
 function newTxId(): string {
@@ -205,7 +209,9 @@ export class Transaction {
     const C = cache?.entries ?? new Map<string, Entry>();
     let plan: SyncPlan = planSync(scan.entries, C, R, (path) => isTrackedPath(this.ctx.rules, path));
     const hadConflicts = plan.conflicts.length > 0;
-    if (opts.choices && hadConflicts) plan = resolveConflicts(plan, opts.choices);
+    const choices = opts.choices ?? (opts.prefer && hadConflicts ? preferredChoices(plan.conflicts, opts.prefer) : undefined);
+    const resolved: Resolution[] = opts.prefer && !opts.choices ? plan.conflicts.map((row) => ({ path: row.path, action: choices!.get(row.path) === 'L' ? 'use local' : 'use remote', backup: null })) : [];
+    if (choices && hadConflicts) plan = resolveConflicts(plan, choices);
     if (opts.kind === 'clone') {
       // A clone never writes to the remote: local-only files simply stay local.
       plan.upload = [];
@@ -236,6 +242,7 @@ export class Transaction {
       resumed: 0,
       skipped: scan.skipped,
       rows: plan.rows.filter((r) => r.action !== 'none'),
+      resolved,
     };
     const nothingToDo = plan.empty && cacheIsCurrent && opts.kind === 'sync';
     if (opts.dryRun || nothingToDo) {
@@ -260,6 +267,8 @@ export class Transaction {
       ...(backups.has(path) ? { backup: `${path}~${stamp}~` } : {}),
     });
     const changes: LocalChange[] = [...plan.deleteLocal.map((path) => change(path, null)), ...plan.download.map((e) => change(e.path, e))];
+    const backupOf = new Map(changes.map((c) => [c.path, c.backup ?? null]));
+    for (const r of result.resolved) r.backup = backupOf.get(r.path) ?? null;
     // What could fail while applying them is checked now, before the commit point.
     client.checkLocalChanges(changes);
     const journal: ClientJournal = {

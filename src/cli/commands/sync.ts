@@ -1,6 +1,7 @@
 import { sync } from '../../api/sync.js';
 import type { SyncOutcome } from '../../api/sync.js';
 import { DsgError } from '../../errors/DsgError.js';
+import type { Preference } from '../../sync/resolve.js';
 import { STATE_DESCRIPTION } from '../../sync/states.js';
 import { formatBytes, type Output } from '../output.js';
 import type { CommandIO } from '../run.js';
@@ -9,6 +10,7 @@ import type { CommandIO } from '../run.js';
 export function printTransaction(out: Output, r: SyncOutcome, kind: 'sync' | 'clone' = 'sync'): void {
   for (const rn of r.renamed) out.say(`renamed ${rn.from} -> ${rn.to}`);
   for (const s of r.skipped) out.warn(`not tracked: ${s.path} (${s.reason})`);
+  for (const c of r.resolved) out.say(`${r.dryRun ? 'would resolve' : 'resolved'} ${c.path}: ${c.action}${c.backup ? ` (your version kept as ${c.backup})` : ''}`);
   if (r.dryRun) {
     out.say(r.rows.length === 0 ? 'Dry run: everything up to date, nothing would change.' : 'Dry run: this is what sync would do (nothing was changed):');
     for (const row of r.rows) out.say(`  ${row.action.padEnd(14)} ${row.path}  (${STATE_DESCRIPTION[row.state]})`);
@@ -33,10 +35,10 @@ export function printTransaction(out: Output, r: SyncOutcome, kind: 'sync' | 'cl
   for (const p of r.keptLocal) out.warn(`${p} changed while the sync ran; your version was kept and will show as a conflict`);
 }
 
-export async function run({ out, progress }: CommandIO, opts: { message?: string; dryRun?: boolean; continue?: boolean; normalize?: boolean; force?: boolean; wait: string }): Promise<number | void> {
+export async function run({ out, progress }: CommandIO, opts: { message?: string; dryRun?: boolean; continue?: boolean; prefer?: Preference; normalize?: boolean; force?: boolean; wait: string }): Promise<number | void> {
   const wait = Number(opts.wait);
   if (!Number.isFinite(wait) || wait < 0) throw new DsgError('USAGE', `sync: --wait takes a number of seconds, not "${opts.wait}".`, { exitCode: 2 });
-  const r = await sync({ continue: opts.continue, message: opts.message, dryRun: opts.dryRun, force: opts.force, normalize: opts.normalize, progress, wait, onNotice: (m) => out.warn(m) });
+  const r = await sync({ continue: opts.continue, prefer: opts.prefer, message: opts.message, dryRun: opts.dryRun, force: opts.force, normalize: opts.normalize, progress, wait, onNotice: (m) => out.warn(m) });
   out.result(r);
   printTransaction(out, r);
 }
