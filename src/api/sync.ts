@@ -7,6 +7,7 @@
  *   console.log(r.snapshot ?? 'no new snapshot', r.uploaded.length, r.downloaded.length);
  */
 import { join } from 'node:path';
+import { projectConfigDocument } from '../config/projectConfig.js';
 import { DsgError } from '../errors/DsgError.js';
 import { CONFLICTS_FILE, parseConflictsFile, readConflictsFile, removeConflictsFile, type ConflictChoices } from '../sync/conflictsFile.js';
 import { Transaction, type SyncResult } from '../transaction/Transaction.js';
@@ -56,6 +57,7 @@ export async function runTransaction(project: Project, kind: 'sync' | 'init' | '
     progress: opts.progress,
     onNotice: opts.onNotice,
     backupOnConflict: project.user.backup_on_conflict,
+    projectConfig: projectConfigDocument(project.config),
   });
   const result = await tx.run({ kind, message: opts.message, dryRun: opts.dryRun, force: opts.force, waitSeconds: opts.wait, choices, prefer: opts.prefer });
   if ((choices || result.resolved.length > 0) && !opts.dryRun) removeConflictsFile(project.root);

@@ -16,7 +16,7 @@ import { SyncBlockedError } from '../errors/SyncBlockedError.js';
 import { buildManifest } from '../manifest/codec.js';
 import { withSnapshot } from '../manifest/syncMessages.js';
 import { nowLosAngeles } from '../manifest/time.js';
-import { WRITER_VERSION, type Entry, type FileEntry, type Manifest } from '../manifest/types.js';
+import { WRITER_VERSION, type Entry, type FileEntry, type Manifest, type ManifestMetadata } from '../manifest/types.js';
 import type { RemoteFilesystem, RemoteTransaction } from '../remote/RemoteFilesystem.js';
 import { requireSnapshot } from '../remote/requireSnapshot.js';
 import type { ScanResult } from '../scan/scanner.js';
@@ -54,6 +54,11 @@ export interface TransactionContext {
   onNotice?: (message: string) => void;
   /** Back up local files a conflict resolution overwrites (user config backup_on_conflict). */
   backupOnConflict?: boolean;
+  /**
+   * The project's config, recorded as every new snapshot's `project_config` (so that
+   * `dsg clone <location>` can write `.dsgconfig.yml`); null or absent records none.
+   */
+  projectConfig?: ManifestMetadata['project_config'];
 }
 
 /** `YYYYMMDDTHHMMSS±HHMM` of now, for conflict backup names (SPEC §2.6). */
@@ -315,7 +320,7 @@ export class Transaction {
             snapshot_message: opts.message ?? (opts.kind === 'init' ? 'Initial snapshot' : ''),
             snapshot_previous: base?.metadata.snapshot_id ?? null,
             snapshot_notes: opts.kind,
-            project_config: null,
+            project_config: this.ctx.projectConfig ?? null,
           },
           base?.metadata.snapshot_hash ?? null,
         );

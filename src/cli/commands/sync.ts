@@ -7,7 +7,8 @@ import { formatBytes, type Output } from '../output.js';
 import type { CommandIO } from '../run.js';
 
 /** Human summary of a transaction result (shared by sync, init and clone). */
-export function printTransaction(out: Output, r: SyncOutcome, kind: 'sync' | 'clone' = 'sync'): void {
+export function printTransaction(out: Output, r: SyncOutcome, kind: 'sync' | 'clone' = 'sync', into?: string): void {
+  const cloned = `Cloned ${r.previousSnapshot ?? 'an empty repository'}${into ? ` into ${into}` : ''}`;
   for (const rn of r.renamed) out.say(`renamed ${rn.from} -> ${rn.to}`);
   for (const s of r.skipped) out.warn(`not tracked: ${s.path} (${s.reason})`);
   for (const c of r.resolved) out.say(`${r.dryRun ? 'would resolve' : 'resolved'} ${c.path}: ${c.action}${c.backup ? ` (your version kept as ${c.backup})` : ''}`);
@@ -17,7 +18,7 @@ export function printTransaction(out: Output, r: SyncOutcome, kind: 'sync' | 'cl
     return;
   }
   if (r.upToDate) {
-    out.say(kind === 'clone' ? `Cloned ${r.previousSnapshot ?? 'an empty repository'}: every file was here already.` : 'Everything up to date.');
+    out.say(kind === 'clone' ? `${cloned}: every file was here already.` : 'Everything up to date.');
     return;
   }
   for (const p of r.uploaded) out.detail(`  upload   ${p}`);
@@ -30,7 +31,7 @@ export function printTransaction(out: Output, r: SyncOutcome, kind: 'sync' | 'cl
     `${r.deletedRemote.length} deleted on remote`,
     `${r.deletedLocal.length} deleted locally`,
   ];
-  if (kind === 'clone') out.say(`Cloned ${r.previousSnapshot ?? 'an empty repository'}: ${r.downloaded.length} file${r.downloaded.length === 1 ? "" : "s"} downloaded (${formatBytes(r.bytesDown)}).`);
+  if (kind === 'clone') out.say(`${cloned}: ${r.downloaded.length} file${r.downloaded.length === 1 ? "" : "s"} downloaded (${formatBytes(r.bytesDown)}).`);
   else out.say(r.snapshot ? `Snapshot ${r.snapshot} created: ${parts.join(', ')}.` : `No new snapshot (nothing to upload): ${parts.join(', ')}.`);
   for (const p of r.keptLocal) out.warn(`${p} changed while the sync ran; your version was kept and will show as a conflict`);
 }
