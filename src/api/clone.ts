@@ -168,6 +168,9 @@ async function cloneFromLocation(text: string, opts: CloneOptions): Promise<Clon
   const loc = parseLocation(text, cwd);
   const { mountpoint, name } = splitRepositoryPath(loc.path, text);
   const dir = resolve(cwd, opts.directory ?? name);
+  if (loc.host === null && (dir === loc.path || dir.startsWith(`${loc.path}/`))) {
+    throw new DsgError('USAGE', `clone: ${dir} is inside the repository ${loc.path}; a working copy never lives in its repository. Choose a folder elsewhere: dsg clone ${text} <directory>.`, { exitCode: 2 });
+  }
   requireEmptyDestination(dir);
   const config = await readRecordedConfig(loc, mountpoint, name, opts);
   mkdirSync(dir, { recursive: true });

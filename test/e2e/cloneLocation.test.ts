@@ -92,6 +92,11 @@ describe('dsg clone <location> [DIR]', () => {
     assert.equal(file.code, 2);
     assert.match(file.stderr, /is not a folder/);
     assert.deepEqual(fullState(work), before);
+    const repoBefore = fullState(repo);
+    const inside = dsg(repo, env, 'clone', '.', 'copy');
+    assert.equal(inside.code, 2);
+    assert.match(inside.stderr, /^dsg: clone: .*copy is inside the repository/m);
+    assert.deepEqual(fullState(repo), repoBefore);
   });
 
   it('an old repository (no recorded config) is refused with the fields to write by hand; nothing is created', () => {
