@@ -4,7 +4,7 @@
  * makes; the repository and the working copy end as the choice says.
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, readFileSync, unlinkSync, utimesSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, statSync, unlinkSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { dsg, put, sandboxes, type Sandbox } from '../helpers/cli.js';
@@ -85,6 +85,21 @@ describe('sync --prefer', () => {
       assert.equal(content(B, 'input/all'), expected.files['input/all']);
     });
   }
+
+  it('--prefer newer: a tie (the same second) goes to the repository, the local version kept as a backup', () => {
+    const { A, B, envA } = setUp(box('dsg-prefer-tie'));
+    for (const p of ['input/all', 'input/add']) {
+      const t = statSync(join(B, p)).mtime; // Ben's synced version keeps its mtime in the manifest
+      utimesSync(join(A, p), t, t);
+    }
+    const r = dsg(A, envA, 'sync', '--prefer', 'newer', '--json');
+    assert.equal(r.code, 0, r.stderr);
+    const actions = Object.fromEntries((r.json.resolved as { path: string; action: string }[]).map((c) => [c.path, c.action]));
+    assert.equal(actions['input/all'], 'use remote');
+    assert.equal(actions['input/add'], 'use remote');
+    assert.equal(content(A, 'input/all'), 'all from ben');
+    assert.deepEqual(backupsOf(A), ['input/add', 'input/all']);
+  });
 
   it('prints one line per resolved path, removes a stale conflicts.txt, and refuses --prefer with --continue or an unknown side', () => {
     const { A, envA } = setUp(box('dsg-prefer-human'));
