@@ -2,7 +2,7 @@
 // The embedded default, end to end: a sample project, a local POSIX repository and two
 // working copies in a temporary directory. Prints every command and its output.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, rmSync, copyFileSync, symlinkSync, appendFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, rmSync, symlinkSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,9 +59,9 @@ dsg('alice', alice, envAlice, 'init', '--name', 'survey', '--mountpoint', repos,
 dsg('alice', alice, envAlice, 'status');
 
 console.log('\nBob gets the project code (here: just its .dsgconfig.yml) and clones the data.');
-mkdirSync(bob, { recursive: true });
-copyFileSync(join(alice, '.dsgconfig.yml'), join(bob, '.dsgconfig.yml'));
-dsg('bob', bob, envBob, 'clone');
+// Bob clones by the repository's location, as with git: .dsgconfig.yml comes from the repository.
+mkdirSync(dirname(bob), { recursive: true });
+dsg('bob', dirname(bob), envBob, 'clone', join(repos, 'survey'));
 
 appendFileSync(join(alice, 'task1/input/wave2.csv'), '4,40\n');
 console.log('\n[edit] task1/input/wave2.csv (alice adds a row)');

@@ -2,9 +2,10 @@
  * dsg as a library: every command the CLI offers, as a function returning its real result.
  */
 export { init, type InitOptions, type InitOutcome } from './api/init.js';
-export { clone } from './api/clone.js';
+export { clone, type CloneOptions, type CloneOutcome } from './api/clone.js';
 export { status, type StatusResult, type StatusRow } from './api/status.js';
 export { sync, type SyncOptions, type SyncOutcome } from './api/sync.js';
+export type { Preference } from './sync/resolve.js';
 export { log, type LogEntry, type LogOptions } from './api/log.js';
 export { listFiles, type ListFilesOptions, type ListFilesResult } from './api/listFiles.js';
 export { recover, type RecoverOptions, type RecoverResult } from './api/recover.js';

@@ -7,9 +7,11 @@
  *   console.log(r.snapshot ?? 'no new snapshot', r.uploaded.length, r.downloaded.length);
  */
 import { join } from 'node:path';
+import { projectConfigDocument } from '../config/projectConfig.js';
 import { DsgError } from '../errors/DsgError.js';
 import { CONFLICTS_FILE, parseConflictsFile, readConflictsFile, removeConflictsFile, type ConflictChoices } from '../sync/conflictsFile.js';
 import { Transaction, type SyncResult } from '../transaction/Transaction.js';
+import { PREFERENCES, type Preference } from '../sync/resolve.js';
 import { normalizeInvalidPaths, type Rename } from './normalize.js';
 import { withProject, type CommonOptions, type Project } from './project.js';
 
@@ -20,6 +22,8 @@ export interface SyncOptions extends CommonOptions {
   normalize?: boolean;
   /** Apply the choices the user edited in conflicts.txt. */
   continue?: boolean;
+  /** Resolve every conflict this way in this run (`sync --prefer`), with backups as for --continue. */
+  prefer?: Preference;
   /** Seconds to wait for another writer's lock. */
   wait?: number;
   onNotice?: (message: string) => void;
@@ -29,6 +33,8 @@ export type SyncOutcome = SyncResult & { renamed: Rename[] };
 
 /** Shared by sync and init: apply --normalize, then run one transaction. */
 export async function runTransaction(project: Project, kind: 'sync' | 'init' | 'clone', opts: SyncOptions): Promise<SyncOutcome> {
+  if (opts.continue && opts.prefer) throw new DsgError('USAGE', 'sync: --prefer and --continue cannot be combined: --prefer makes every choice itself, --continue applies the ones in conflicts.txt.', { exitCode: 2 });
+  if (opts.prefer !== undefined && !PREFERENCES.includes(opts.prefer)) throw new DsgError('USAGE', `sync: --prefer takes ${PREFERENCES.join(', ')}, not "${opts.prefer}".`, { exitCode: 2 });
   let renamed: Rename[] = [];
   if (opts.normalize && !opts.dryRun) {
     const pre = await project.client.scan(project.rules, project.user.user_id, undefined);
@@ -51,9 +57,10 @@ export async function runTransaction(project: Project, kind: 'sync' | 'init' | '
     progress: opts.progress,
     onNotice: opts.onNotice,
     backupOnConflict: project.user.backup_on_conflict,
+    projectConfig: projectConfigDocument(project.config),
   });
-  const result = await tx.run({ kind, message: opts.message, dryRun: opts.dryRun, force: opts.force, waitSeconds: opts.wait, choices });
-  if (choices && !opts.dryRun) removeConflictsFile(project.root);
+  const result = await tx.run({ kind, message: opts.message, dryRun: opts.dryRun, force: opts.force, waitSeconds: opts.wait, choices, prefer: opts.prefer });
+  if ((choices || result.resolved.length > 0) && !opts.dryRun) removeConflictsFile(project.root);
   return { ...result, renamed };
 }
 

@@ -78,10 +78,18 @@ examples(
 examples(
   program
     .command('clone')
-    .description("fetch the repository's current snapshot and history into this project folder (never writes to the repository)")
-    .option('--dest-path <dir>', 'project folder holding .dsgconfig.yml (default: this one)')
+    .description("fetch a repository's current snapshot and history: from a location into a new folder, or into this project folder (never writes to the repository)")
+    .argument('[location]', 'the repository folder: a path, host:/path (SSH; host may be an alias of ~/.ssh/config) or ssh://host/path')
+    .argument('[directory]', 'the folder to create (default: the repository\'s name); it must not exist or be empty')
+    .option('--dest-path <dir>', 'without a location: the project folder holding .dsgconfig.yml (default: this one)')
     .action(action(() => import('./commands/clone.js').then((m) => m.run))),
-  ['git clone server:lab/survey && cd survey && dsg clone', 'dsg clone --dest-path ~/work/survey'],
+  [
+    'dsg clone fileserver:/srv/repos/survey          # into ./survey, .dsgconfig.yml written from the repository',
+    'dsg clone /srv/repos/survey ~/work/survey-copy',
+    'dsg clone ssh://fileserver/srv/repos/survey --json | jq .snapshot',
+    'git clone server:lab/survey && cd survey && dsg clone   # the project folder holds .dsgconfig.yml already',
+    'dsg clone --dest-path ~/work/survey',
+  ],
 );
 examples(
   program
@@ -114,11 +122,12 @@ examples(
     .option('-m, --message <text>', 'snapshot message')
     .option('--dry-run', 'print the exact plan and change nothing')
     .option('--continue', 'apply the choices edited in conflicts.txt')
+    .addOption(new Option('--prefer <side>', 'resolve every conflict in this run: local, remote, or newer (the later mtime; a deletion never wins over an edit); the losing local version is kept as a backup').choices(['local', 'remote', 'newer']))
     .option('--normalize', 'rename invalid paths to a valid form (reported) instead of refusing')
     .option('--force', 'override the safety rails (empty scan, mass deletion)')
     .option('--wait <seconds>', "how long to wait for another writer's lock", '300')
     .action(action(() => import('./commands/sync.js').then((m) => m.run))),
-  ['dsg sync -m "add wave 3 survey"', 'dsg sync --dry-run', 'dsg sync --json | jq .snapshot'],
+  ['dsg sync -m "add wave 3 survey"', 'dsg sync --dry-run', 'dsg sync --prefer remote    # in a script: the repository wins every conflict', 'dsg sync --json | jq .snapshot'],
 );
 examples(
   program

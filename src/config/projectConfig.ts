@@ -12,6 +12,7 @@ import path from 'node:path';
 import { stringify } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../errors/ConfigError.js';
+import type { JsonValue } from '../manifest/types.js';
 import {
   closestKey,
   describeValue,
@@ -313,8 +314,15 @@ function parseLegacy(
 
 /** Parses and validates the text of a config file; `fileLabel` is used in error messages. */
 export function parseProjectConfig(text: string, fileLabel: string = PROJECT_CONFIG_FILE): ProjectConfig {
+  return projectConfigFromValue(parseYamlText(text, fileLabel), fileLabel);
+}
+
+/**
+ * Validates an already parsed config document (e.g. the `project_config` a repository's
+ * manifest records) by exactly the rules of a `.dsgconfig.yml` file.
+ */
+export function projectConfigFromValue(raw: unknown, fileLabel: string): ProjectConfig {
   const file = fileLabel;
-  const raw = parseYamlText(text, file);
   if (raw === null || raw === undefined) {
     throw invalid(`${file}: the file is empty; it needs at least name and repository, e.g.\nname: myproject\n${REPOSITORY_EXAMPLE}`);
   }
@@ -439,6 +447,14 @@ export function loadProjectConfig(startDir: string): { root: string; file: strin
 
 /** New-form YAML text for a config (round-trips through parseProjectConfig). */
 export function serializeProjectConfig(config: ProjectConfig): string {
+  const text = stringify(projectConfigDocument(config), { lineWidth: 0 });
+  // Never hand back text that would not load again.
+  parseProjectConfig(text, `${PROJECT_CONFIG_FILE} (being written)`);
+  return text;
+}
+
+/** A config as the plain new-form document `.dsgconfig.yml` holds (and manifests record as `project_config`). */
+export function projectConfigDocument(config: ProjectConfig): { [key: string]: JsonValue } {
   const r = config.repository;
   let repository: Record<string, unknown>;
   switch (r.type) {
@@ -462,9 +478,9 @@ export function serializeProjectConfig(config: ProjectConfig): string {
       if (r.region !== undefined) repository.region = r.region;
       break;
   }
-  const doc = {
+  return {
     name: config.name,
-    repository,
+    repository: repository as { [key: string]: JsonValue },
     data_dirs: [...config.data_dirs],
     ignore: {
       paths: [...config.ignore.paths],
@@ -472,10 +488,6 @@ export function serializeProjectConfig(config: ProjectConfig): string {
       suffixes: [...config.ignore.suffixes],
     },
   };
-  const text = stringify(doc, { lineWidth: 0 });
-  // Never hand back text that would not load again.
-  parseProjectConfig(text, `${PROJECT_CONFIG_FILE} (being written)`);
-  return text;
 }
 
 /** How dsg reaches a repository. */

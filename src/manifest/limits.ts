@@ -32,3 +32,9 @@ export const LOCK_FILE_MAX_BYTES = 64 << 10;
  * Deeper input is corrupt or hostile; refusing it keeps recursive code off the stack limit.
  */
 export const JSON_MAX_DEPTH = 64;
+
+/**
+ * The `project_config` a repository records, read by `dsg clone <location>` to write
+ * `.dsgconfig.yml`: a real one is well under 1 KiB (name, repository, data_dirs, ignore lists).
+ */
+export const PROJECT_CONFIG_MAX_BYTES = 64 << 10;

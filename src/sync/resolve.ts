@@ -10,7 +10,8 @@
 import { SyncBlockedError } from '../errors/SyncBlockedError.js';
 import { comparePaths } from '../manifest/codec.js';
 import type { Entry } from '../manifest/types.js';
-import { choicesFor, rowState, type ConflictChoices, type RecordedState } from './conflictsFile.js';
+import { parseManifestTime } from '../manifest/time.js';
+import { choicesFor, rowState, type ConflictChoice, type ConflictChoices, type RecordedState } from './conflictsFile.js';
 import type { PlanRow, SyncPlan } from './plan.js';
 
 export interface ResolvedPlan extends SyncPlan {
@@ -98,4 +99,34 @@ function refuseStaleChoices(rows: PlanRow[], recorded: Map<string, RecordedState
     stale,
     3,
   );
+}
+
+/** `sync --prefer`: which side wins every conflict, chosen up front by a script. */
+export type Preference = 'local' | 'remote' | 'newer';
+export const PREFERENCES: readonly Preference[] = ['local', 'remote', 'newer'];
+
+/** mtime in seconds of a file entry; null for a link or an absent side (nothing to compare). */
+function mtimeOf(e: Entry | undefined): number | null {
+  return e?.type === 'file' ? parseManifestTime(e.mtime) : null;
+}
+
+/**
+ * The choice `--prefer newer` makes for one conflict. A deletion never wins over a changed file
+ * (deleting someone's edit because the deletion happened later is what a careful user would
+ * least expect); between two versions the later mtime wins; a tie, or a link (no mtime), goes to
+ * the repository's version, and the local one is kept as a backup.
+ */
+function newerChoice(row: PlanRow): ConflictChoice {
+  if (!row.local) return 'R';
+  if (!row.remote) return 'L';
+  const l = mtimeOf(row.local);
+  const r = mtimeOf(row.remote);
+  return l !== null && r !== null && l > r ? 'L' : 'R';
+}
+
+/** The choices `--prefer` makes for every conflict of a plan (then applied as `--continue` applies edited ones). */
+export function preferredChoices(conflicts: PlanRow[], prefer: Preference): ConflictChoices {
+  const choices: ConflictChoices = new Map();
+  for (const row of conflicts) choices.set(row.path, prefer === 'local' ? 'L' : prefer === 'remote' ? 'R' : newerChoice(row));
+  return choices;
 }

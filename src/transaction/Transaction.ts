@@ -16,14 +16,14 @@ import { SyncBlockedError } from '../errors/SyncBlockedError.js';
 import { buildManifest } from '../manifest/codec.js';
 import { withSnapshot } from '../manifest/syncMessages.js';
 import { nowLosAngeles } from '../manifest/time.js';
-import { WRITER_VERSION, type Entry, type FileEntry, type Manifest } from '../manifest/types.js';
+import { WRITER_VERSION, type Entry, type FileEntry, type Manifest, type ManifestMetadata } from '../manifest/types.js';
 import type { RemoteFilesystem, RemoteTransaction } from '../remote/RemoteFilesystem.js';
 import { requireSnapshot } from '../remote/requireSnapshot.js';
 import type { ScanResult } from '../scan/scanner.js';
 import { isTrackedPath, type TrackingRules } from '../scan/rules.js';
 import { checkSafetyRails, planBytes, planSync, type PlanRow, type SyncPlan } from '../sync/plan.js';
 import { CONFLICTS_FILE, removeConflictsFile, writeConflictsFile, type ConflictChoice } from '../sync/conflictsFile.js';
-import { resolveConflicts, type ResolvedPlan } from '../sync/resolve.js';
+import { preferredChoices, resolveConflicts, type Preference, type ResolvedPlan } from '../sync/resolve.js';
 import { DsgError } from '../errors/DsgError.js';
 import { TransferError } from '../errors/TransferError.js';
 import { ManifestError } from '../errors/ManifestError.js';
@@ -54,6 +54,11 @@ export interface TransactionContext {
   onNotice?: (message: string) => void;
   /** Back up local files a conflict resolution overwrites (user config backup_on_conflict). */
   backupOnConflict?: boolean;
+  /**
+   * The project's config, recorded as every new snapshot's `project_config` (so that
+   * `dsg clone <location>` can write `.dsgconfig.yml`); null or absent records none.
+   */
+  projectConfig?: ManifestMetadata['project_config'];
 }
 
 /** `YYYYMMDDTHHMMSS±HHMM` of now, for conflict backup names (SPEC §2.6). */
@@ -71,6 +76,8 @@ export interface TransactionOptions {
   waitSeconds?: number;
   /** `sync --continue`: the user's choice for each conflicted path. */
   choices?: Map<string, ConflictChoice>;
+  /** `sync --prefer`: resolve every conflict this way in this run (with backups, as --continue). */
+  prefer?: Preference;
 }
 
 export const DEFAULT_WAIT_SECONDS = 300;
@@ -213,8 +220,9 @@ export class Transaction {
     const C = cache?.entries ?? new Map<string, Entry>();
     let plan: SyncPlan = planSync(scan.entries, C, R, (path) => isTrackedPath(this.ctx.rules, path));
     const hadConflicts = plan.conflicts.length > 0;
-    const resolved = opts.choices && hadConflicts ? plan.conflicts.map((r) => ({ path: r.path, action: RESOLVED_ACTION[opts.choices!.get(r.path)!] })) : [];
-    if (opts.choices && hadConflicts) plan = resolveConflicts(plan, opts.choices);
+    const choices = opts.choices ?? (opts.prefer && hadConflicts ? preferredChoices(plan.conflicts, opts.prefer) : undefined);
+    const resolved = choices && hadConflicts ? plan.conflicts.map((r) => ({ path: r.path, action: RESOLVED_ACTION[choices.get(r.path)!] })) : [];
+    if (choices && hadConflicts) plan = resolveConflicts(plan, choices);
     if (opts.kind === 'clone') {
       // A clone never writes to the remote: local-only files simply stay local.
       plan.upload = [];
@@ -317,7 +325,7 @@ export class Transaction {
             snapshot_message: opts.message ?? (opts.kind === 'init' ? 'Initial snapshot' : ''),
             snapshot_previous: base?.metadata.snapshot_id ?? null,
             snapshot_notes: opts.kind,
-            project_config: null,
+            project_config: this.ctx.projectConfig ?? null,
           },
           base?.metadata.snapshot_hash ?? null,
         );

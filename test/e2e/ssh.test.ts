@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -76,6 +76,7 @@ describe('repositories over SSH (the test sshd)', () => {
     // name instead, which reaches the server's shell too (sync -f, rm -rf).
     const mountpoint = join(box.base, `re"pos 'x' $(touch pwned1); & \\ é`);
     const hostile = `name: ${box.name}\nrepository: {type: xfs, host: ${server.host}, mountpoint: ${JSON.stringify(mountpoint)}}\n`;
+    mkdirSync(mountpoint); // dsg init does not create the folder that holds repositories
     const A = box.project('a');
     const B = box.project('b');
     writeFileSync(join(A, '.dsgconfig.yml'), hostile);

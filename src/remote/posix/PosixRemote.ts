@@ -37,6 +37,7 @@ import { hashStream } from '../../manifest/hash.js';
 import { consistentHistory } from '../history.js';
 import { lockToken, parseLockRecord, type LockRecord, type StoredLock } from '../lockRecord.js';
 import { reachStep } from '../../protocol/steps.js';
+import { quoteArg } from '../../transport/ssh/shellQuote.js';
 import { placementTempPath } from '../../platform/tempName.js';
 import { forEachLimited, METADATA_CONCURRENCY } from '../../platform/pool.js';
 const join = posix.join;
@@ -89,6 +90,7 @@ export class PosixRemote implements RemoteFilesystem {
   }
 
   async create(): Promise<void> {
+    await this.requireMountpoint(posix.dirname(this.root));
     if (await this.transport.stat(this.p('last-sync.json'))) {
       throw new RemoteError(`A repository with snapshots already exists at ${this.location}. Use "dsg clone" to get it, or choose another name.`, { code: 'REMOTE_EXISTS' });
     }
@@ -97,6 +99,22 @@ export class PosixRemote implements RemoteFilesystem {
     } catch (err) {
       throw new RemoteError(`Cannot create the repository at ${this.location}: ${(err as Error).message}. Check that the mountpoint exists and is writable.`, { cause: err });
     }
+  }
+
+  /**
+   * The folder that holds the repositories must exist already (on the repository's host):
+   * creating a whole missing path would turn a typo in --mountpoint or .dsgconfig.yml into a new,
+   * unnoticed repository where no teammate looks.
+   */
+  protected async requireMountpoint(mountpoint: string): Promise<void> {
+    const st = await this.transport.stat(mountpoint);
+    if (st?.type === 'directory') return;
+    const where = this.transport.description === 'localhost' ? '' : ` on ${this.transport.description}`;
+    const mkdir = `mkdir -p ${quoteArg(mountpoint)}${where ? ' there' : ''}`;
+    throw new RemoteError(
+      st ? `The mountpoint ${mountpoint}${where} is not a folder; "mountpoint" (--mountpoint) must name the folder that holds the repositories.` : `The mountpoint ${mountpoint}${where} does not exist; dsg does not create it, so that a typo does not make a new repository nobody finds. Check the path, or create the folder first (${mkdir}) and run dsg init again.`,
+      { code: 'MOUNTPOINT_NOT_FOUND' },
+    );
   }
 
   private async requireRepository(): Promise<void> {

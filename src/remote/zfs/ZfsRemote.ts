@@ -126,6 +126,8 @@ export class ZfsRemote extends PosixRemote {
       if (parentMount === null) {
         throw new RemoteError(`The pool or parent dataset ${this.pool} does not exist on ${this.transport.description}. Create it first (as the server's administrator), or fix "pool" in .dsgconfig.yml.`, { code: 'ZFS_NO_PARENT' });
       }
+      // zfs create makes a missing mountpoint path itself: the same rule as a POSIX repository first.
+      await this.requireMountpoint(this.zfs.mountpoint);
       const inherits = posix.join(parentMount, this.zfs.name) === this.root;
       await this.run(inherits ? ['zfs', 'create', this.dataset] : ['zfs', 'create', '-o', `mountpoint=${this.root}`, this.dataset]);
     } else {
