@@ -5,12 +5,15 @@
 import { DsgError } from '../errors/DsgError.js';
 import { SyncBlockedError } from '../errors/SyncBlockedError.js';
 import { printableLines } from './printable.js';
+import { printAbove } from './statusLine.js';
 
 export interface GlobalFlags {
   json?: boolean;
   quiet?: boolean;
   verbose?: boolean;
   debug?: boolean;
+  /** --progress (true) / --no-progress (false); undefined: the default for the output (cli/progress.ts). */
+  progress?: boolean;
 }
 
 export class Output {
@@ -19,17 +22,17 @@ export class Output {
   /** Human text (suppressed by --json and -q). */
   say(text: string): void {
     if (this.flags.json || this.flags.quiet) return;
-    process.stdout.write(`${printableLines(text)}\n`);
+    printAbove(process.stdout, `${printableLines(text)}\n`);
   }
 
   /** Extra detail for -v. */
   detail(text: string): void {
-    if (this.flags.verbose && !this.flags.json) process.stdout.write(`${printableLines(text)}\n`);
+    if (this.flags.verbose && !this.flags.json) printAbove(process.stdout, `${printableLines(text)}\n`);
   }
 
   /** Warnings go to stderr, even with --json (they are not the result). */
   warn(text: string): void {
-    if (!this.flags.quiet) process.stderr.write(`warning: ${printableLines(text)}\n`);
+    if (!this.flags.quiet) printAbove(process.stderr, `warning: ${printableLines(text)}\n`);
   }
 
   result(value: unknown): void {

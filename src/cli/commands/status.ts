@@ -1,8 +1,8 @@
 import { status, type StatusRow } from '../../api/status.js';
 import type { CommandIO } from '../run.js';
 
-export async function run({ out }: CommandIO): Promise<number | void> {
-  const s = await status({ onNotice: (m) => out.warn(m) });
+export async function run({ out, progress }: CommandIO): Promise<number | void> {
+  const s = await status({ onNotice: (m) => out.warn(m), progress });
   out.result(s);
   out.say(`Repository at ${s.snapshot ?? 'no snapshot'}; this working copy last synced ${s.cacheSnapshot ?? 'never'}.`);
   const group = (title: string, rows: StatusRow[]): void => {
