@@ -42,7 +42,8 @@ const DEFAULT_INTERVAL_S = 5;
 
 function intervalMs(): number {
   const s = Number(process.env.DSG_PROGRESS_INTERVAL);
-  return (Number.isFinite(s) && s > 0 ? s : DEFAULT_INTERVAL_S) * 1000;
+  // 0: a line on every change (tests and debugging); unset or not a number: the default.
+  return (process.env.DSG_PROGRESS_INTERVAL !== undefined && Number.isFinite(s) && s >= 0 ? s : DEFAULT_INTERVAL_S) * 1000;
 }
 
 /** The rate is measured over this much recent time (a stall shows within seconds). */
@@ -264,7 +265,7 @@ class PeriodicProgress implements Progress {
     this.active = true;
     this.printed = false;
     this.lastLine = now;
-    this.timer = setInterval(() => this.tick(Date.now()), Math.min(this.interval, 1000)).unref();
+    this.timer = setInterval(() => this.tick(Date.now()), Math.max(100, Math.min(this.interval, 1000))).unref();
   }
 
   bytes(n: number, already = false): void {

@@ -6,7 +6,7 @@
  * listing each path as it is done, not after.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -192,6 +192,23 @@ describe('progress', () => {
     assert.equal(quiet.code, 0, quiet.stderr);
     assert.equal(quiet.json.snapshot, 's2');
     assert.equal(quiet.stderr, '');
+  });
+
+  it('a resumed clone counts the files it had already verified towards files and bytes; no infinite ETA', async () => {
+    const { box, env, A } = setup();
+    for (let i = 0; i < 30; i++) put(A, `input/f${i}.csv`, `file ${i}\n`.repeat(1000));
+    assert.equal(dsg(A, env, 'init', '-m', 'first').code, 0);
+    const B = box.project('b');
+    const killed = spawnSync(process.execPath, [CLI, 'clone'], { cwd: B, env: { ...env, DSG_TEST_CRASH_AT: 'download-file-done', DSG_TEST_CRASH_SKIP: '12' }, encoding: 'utf8' });
+    assert.equal(killed.signal, 'SIGKILL');
+    // DSG_PROGRESS_INTERVAL=0: a record on every change, so the last one is the phase's end.
+    const r = await dsgAsync(B, { ...env, DSG_PROGRESS_INTERVAL: '0' }, 'clone', '--json', '--progress');
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(r.json.resumed >= 13, `resumed: ${r.json.resumed}`);
+    const downloads = r.stderr.trim().split('\n').map((l) => JSON.parse(l)).filter((x) => x.phase === 'download');
+    const last = downloads[downloads.length - 1];
+    assert.deepEqual([last.files, last.totalFiles, last.bytes === last.totalBytes, last.done], [31, 31, true, true]);
+    for (const x of downloads) assert.ok(x.eta === null || (Number.isFinite(x.eta) && x.eta >= 0), JSON.stringify(x));
   });
 
   it('sync -v prints each path as it is done: the uploads before the commit, not after it', async () => {
