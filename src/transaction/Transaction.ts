@@ -147,7 +147,12 @@ function pathCount(entries: Entry[]): number {
 /** The paths of the file entries sharing each content: progress counts files, transfers contents. */
 function pathsByHash(entries: Entry[]): Map<string, string[]> {
   const paths = new Map<string, string[]>();
-  for (const e of entries) if (e.type === 'file') paths.set(e.hash, [...(paths.get(e.hash) ?? []), e.path]);
+  for (const e of entries) {
+    if (e.type !== 'file') continue;
+    const same = paths.get(e.hash);
+    if (same) same.push(e.path);
+    else paths.set(e.hash, [e.path]);
+  }
   return paths;
 }
 
