@@ -96,6 +96,20 @@ describe('progress', () => {
     assert.match(lines[lines.length - 2], /^Snapshot s1 created: 3 uploaded/);
   });
 
+  it('on a 45-column terminal the bar is dropped, and rate and ETA stay on screen', async () => {
+    const { env, A } = setup();
+    big(A, 'input/big.bin', 60, 12);
+    const r = await onPty(A, env, ['init', '-m', 'first'], 45);
+    assert.equal(r.code, 0, r.screen);
+    const bars = drawnLines(r.screen).filter((l) => /MiB\/60\.0 MiB/.test(l));
+    assert.ok(bars.length > 0, r.screen);
+    for (const l of bars) {
+      assert.ok(l.length <= 44, `wider than the terminal: ${JSON.stringify(l)}`);
+      assert.match(l, /\/s ETA (--|\d)/, l);
+      assert.doesNotMatch(l, /\[/, 'no room for a bar');
+    }
+  });
+
   it('status shows the hashing of changed files (files and bytes hashed)', async () => {
     const { env, A } = setup();
     big(A, 'input/big.bin', 100, 2);
