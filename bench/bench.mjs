@@ -51,7 +51,7 @@ import { createRequire } from 'node:module';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(BENCH_DIR, '..');
-const BUILT_DSG = join(ROOT, 'dist', 'src', 'cli', 'main.js');
+const BUILT_DSG = join(ROOT, 'dist', 'bin', 'dsg.js');
 // The run uses a frozen copy of dist/src (others may rebuild dist/ while the bench runs); it lives
 // under bench/work/ so node still finds the project's package.json and node_modules.
 let DSG = BUILT_DSG;
@@ -594,7 +594,7 @@ function scrub(text) {
 }
 
 function describeFailure(id, side, r, tag) {
-  const cmdline = `${side.cmd === process.execPath ? 'node' : side.cmd} ${side.args.map((a) => (a === DSG ? 'dist/src/cli/main.js' : scrub(a))).join(' ')}`;
+  const cmdline = `${side.cmd === process.execPath ? 'node' : side.cmd} ${side.args.map((a) => (a === DSG ? 'dist/bin/dsg.js' : scrub(a))).join(' ')}`;
   const out = scrub(tail(`${r.stdout}\n${r.stderr}`.trim())) || '(no output)';
   return `Measurement ${id}, ${tag}: \`${cmdline}\` (in \`${scrub(side.cwd)}\`) ${r.failure} after ${fmtS(r.wall)} s, peak RSS ${fmtMiB(r.rssKB)} MiB. Output:\n\n  \`\`\`\n${out.split('\n').map((l) => `  ${l}`).join('\n')}\n  \`\`\`\n`;
 }
@@ -668,7 +668,7 @@ async function setupStep(what, cmd, args, options, note) {
   log(`setup ${what}: ${fmtS(r.wall)} s, ${fmtMiB(r.rssKB)} MiB${r.exit !== 0 ? ` exit ${r.exit}` : ''}${r.timedOut ? ' TIMEOUT' : ''}`);
   if (r.timedOut || r.exit !== 0) {
     const failure = r.timedOut ? `timed out (limit ${limit} s, killed)` : `exit ${r.exit}`;
-    state.problems.push(`Setup step "${what}": \`${[cmd === process.execPath ? 'node' : cmd, ...args.map((a) => (a === DSG ? 'dist/src/cli/main.js' : scrub(a)))].join(' ')}\` ${failure} after ${fmtS(r.wall)} s. Output:\n\n  \`\`\`\n${(scrub(tail(`${r.stdout}\n${r.stderr}`.trim())) || '(no output)').split('\n').map((l) => `  ${l}`).join('\n')}\n  \`\`\`\n`);
+    state.problems.push(`Setup step "${what}": \`${[cmd === process.execPath ? 'node' : cmd, ...args.map((a) => (a === DSG ? 'dist/bin/dsg.js' : scrub(a)))].join(' ')}\` ${failure} after ${fmtS(r.wall)} s. Output:\n\n  \`\`\`\n${(scrub(tail(`${r.stdout}\n${r.stderr}`.trim())) || '(no output)').split('\n').map((l) => `  ${l}`).join('\n')}\n  \`\`\`\n`);
     writeResults();
     throw new Error(`setup step "${what}" failed (${failure})`);
   }
@@ -1710,10 +1710,11 @@ async function main() {
   state.runDir = mkdtempSync(join(workRoot, `run-${MODE}-`));
   distSnapshot = mkdtempSync(join(BENCH_DIR, 'work', 'dist-'));
   cpSync(join(ROOT, 'dist', 'src'), join(distSnapshot, 'src'), { recursive: true });
-  DSG = join(distSnapshot, 'src', 'cli', 'main.js');
+  cpSync(join(ROOT, 'dist', 'bin'), join(distSnapshot, 'bin'), { recursive: true });
+  DSG = join(distSnapshot, 'bin', 'dsg.js');
   const probe = spawnSync(process.execPath, [DSG, '--version'], { encoding: 'utf8', timeout: 60_000 });
   if (probe.status !== 0) {
-    process.stderr.write(`bench: the dsg build does not start (node dist/src/cli/main.js --version): ${probe.error?.message ?? ''}${probe.stderr ?? ''}\n`);
+    process.stderr.write(`bench: the dsg build does not start (node dist/bin/dsg.js --version): ${probe.error?.message ?? ''}${probe.stderr ?? ''}\n`);
     cleanup();
     process.exit(1);
   }

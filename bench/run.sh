@@ -32,8 +32,8 @@ if ((${#missing[@]})); then
   fi
 fi
 
-if [[ ! -f dist/src/cli/main.js ]]; then
-  echo "bench: dist/src/cli/main.js not found; build first (npm run build)" >&2
+if [[ ! -f dist/bin/dsg.js ]]; then
+  echo "bench: dist/bin/dsg.js not found; build first (npm run build)" >&2
   exit 1
 fi
 

@@ -13,7 +13,7 @@ function shellQuote(arg) {
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
-const cli = join(here, '..', 'dist', 'src', 'cli', 'main.js');
+const cli = join(here, '..', 'dist', 'bin', 'dsg.js');
 const base = mkdtempSync(join(tmpdir(), 'dsg-demo-'));
 const repos = join(base, 'repos');
 const alice = join(base, 'alice', 'survey');

@@ -3,7 +3,8 @@
 # services the suites use (a zfs-fuse daemon and a throwaway file-backed pool: scripts/zfs-pool.sh;
 # a throwaway sshd on 127.0.0.1: scripts/sshd.sh; a throwaway S3 server, Ceph's RADOS Gateway on
 # 127.0.0.1: scripts/s3.sh),
-# runs every suite with Node's test runner, and stops what it started.
+# runs every suite with Node's test runner (then the e2e suite again on Node 24: scripts/node24.sh),
+# in a private temp folder that must be empty at the end, and stops what it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,14 +30,30 @@ fi
 if [ ! -d node_modules ]; then npm ci; fi
 # Compiled tests of deleted sources must not run: rebuild the test tree from scratch.
 rm -rf dist/test
-npx tsc -p tsconfig.json
+npm run --silent build
 
 # The ZFS suites' pool (fails loudly, never skipped, when it cannot be created).
 source scripts/zfs-pool.sh
 source scripts/sshd.sh
 source scripts/s3.sh
-trap 'zfs_pool_stop; sshd_stop; s3_stop' EXIT
-trap 'exit 130' INT TERM
+source scripts/node24.sh
+node24_install
+
+# The tests' temp folder: a private one, so that what a run leaves behind is seen (and fails
+# the run) instead of piling up in /tmp. Checked after the services stop; removed in any case.
+TEST_TMP=$(mktemp -d /tmp/dsg-tests.XXXXXX)
+status=0
+finish() {
+  set +e # stop everything even when one step fails
+  zfs_pool_stop; sshd_stop; s3_stop
+  local left
+  left=$(cd "$TEST_TMP" && find . -mindepth 1 -maxdepth 2 2>/dev/null | sort | head -20)
+  if [ -n "$left" ]; then echo "the tests left files in the temp folder:" >&2; echo "$left" >&2; status=1; fi
+  rm -rf "$TEST_TMP"
+  exit $status
+}
+trap finish EXIT
+trap 'status=130; exit 130' INT TERM
 zfs_pool_start 2G
 # The SSH suites' server: a throwaway OpenSSH sshd on 127.0.0.1 (installs openssh-server when missing).
 sshd_start
@@ -45,8 +62,11 @@ s3_start
 
 mapfile -t files < <(find dist/test -name '*.test.js' | sort)
 if [ ${#files[@]} -eq 0 ]; then echo "no test files found" >&2; exit 1; fi
-status=0
-node --test --test-concurrency=2 "${files[@]}" || status=$?
+TMPDIR="$TEST_TMP" node --test --test-concurrency=2 "${files[@]}" || status=$?
+# The e2e suite once more on Node 24 (the CLI runs on the Node that runs the tests).
+mapfile -t e2e < <(find dist/test/e2e -name '*.test.js' | sort)
+echo "# e2e suite on node $("$NODE24" --version)"
+TMPDIR="$TEST_TMP" "$NODE24" --test --test-reporter=tap --test-concurrency=2 "${e2e[@]}" || status=$?
 # Every test removes its datasets: anything left in the pool is a leak.
 left=$(timeout 60 zfs list -H -o name -t all -r "$DSG_TEST_ZFS_POOL" | tail -n +2)
 if [ -n "$left" ]; then echo "the tests left datasets or snapshots in the test pool:" >&2; echo "$left" >&2; status=1; fi

@@ -7,12 +7,14 @@
  *   import { status } from 'dsg';
  *   const s = await status({ cwd: '/data/myproject' });
  *   for (const row of s.localChanges) console.log(row.state, row.path);
+ *   const inInput = await status({ cwd: '/data/myproject', paths: ['input'] });
  */
 import type { PathProblem } from '../scan/pathRules.js';
 import type { SkippedPath } from '../scan/scanner.js';
 import { planSync, type PlanRow } from '../sync/plan.js';
 import { STATE_DESCRIPTION, type SyncState } from '../sync/states.js';
 import { isTrackedPath } from '../scan/rules.js';
+import { isAtOrUnder, projectPathFromCwd } from '../history/projectPath.js';
 import { isSameSnapshot, requireSnapshot, requireSnapshotHead } from '../remote/requireSnapshot.js';
 import { recoverProject } from './recover.js';
 import { actingAs, withProject, type CommonOptions, type Project } from './project.js';
@@ -45,7 +47,26 @@ export interface StatusResult {
   invalid: PathProblem[];
   skipped: SkippedPath[];
   caseCollisions: string[][];
+  /** Sync has nothing to do (with `paths`: nothing for those paths). */
   upToDate: boolean;
+  /** How many rows each group holds (the human summary line). */
+  summary: StatusSummary;
+}
+
+export interface StatusSummary {
+  localChanges: number;
+  remoteChanges: number;
+  conflicts: number;
+}
+
+export interface StatusOptions extends CommonOptions {
+  onNotice?: (message: string) => void;
+  /**
+   * Only entries at or under these paths (files or folders, relative to `cwd` or absolute).
+   * Rows, invalid and skipped paths, case collisions, `upToDate` and `summary` then speak of
+   * them alone; `unchanged` and `outside` still count the whole project.
+   */
+  paths?: string[];
 }
 
 function toRow(r: PlanRow): StatusRow {
@@ -140,11 +161,38 @@ function fastStatus(project: Project, head: ManifestHead, index: WorkingIndex, w
     skipped: [],
     caseCollisions: [],
     upToDate: true,
+    summary: { localChanges: 0, remoteChanges: 0, conflicts: 0 },
   };
 }
 
-export async function status(opts: CommonOptions & { onNotice?: (message: string) => void } = {}): Promise<StatusResult> {
+function summarize(r: StatusResult): StatusSummary {
+  return { localChanges: r.localChanges.length, remoteChanges: r.remoteChanges.length, conflicts: r.conflicts.length };
+}
+
+/** `r` narrowed to the entries at or under `under` (project-relative paths); null: all of it. */
+function narrow(r: StatusResult, under: readonly string[] | null): StatusResult {
+  if (under === null) return r;
+  const keep = (path: string): boolean => under.some((u) => isAtOrUnder(path, u));
+  const rows = (list: StatusRow[]): StatusRow[] => list.filter((x) => keep(x.path));
+  const n: StatusResult = {
+    ...r,
+    localChanges: rows(r.localChanges),
+    remoteChanges: rows(r.remoteChanges),
+    conflicts: rows(r.conflicts),
+    cacheOnly: rows(r.cacheOnly),
+    invalid: r.invalid.filter((x) => keep(x.path)),
+    skipped: r.skipped.filter((x) => keep(x.path)),
+    caseCollisions: r.caseCollisions.filter((g) => g.some(keep)),
+  };
+  n.upToDate = n.localChanges.length + n.remoteChanges.length + n.conflicts.length + n.cacheOnly.length === 0;
+  n.summary = summarize(n);
+  return n;
+}
+
+export async function status(opts: StatusOptions = {}): Promise<StatusResult> {
   return withProject({ ...opts, identity: 'optional' }, async (project) => {
+    // A path outside the project is a usage error before anything is read or recovered.
+    const under = opts.paths?.length ? opts.paths.map((p) => projectPathFromCwd(project.root, opts.cwd ?? process.cwd(), p, 'status')) : null;
     await recoverProject(project, { onNotice: opts.onNotice });
     const startedNs = BigInt(Date.now()) * 1_000_000n;
     const head = await requireSnapshotHead(project.remote());
@@ -156,7 +204,7 @@ export async function status(opts: CommonOptions & { onNotice?: (message: string
     const fast = fastStatus(project, head, index, walked);
     if (fast !== null) {
       progress.end();
-      return fast;
+      return narrow(fast, under);
     }
     const cacheStamp = cacheFileStamp(project);
     const cache = project.client.readCache();
@@ -177,6 +225,7 @@ export async function status(opts: CommonOptions & { onNotice?: (message: string
       skipped: scan.skipped,
       caseCollisions: scan.caseCollisions,
       upToDate: false,
+      summary: { localChanges: 0, remoteChanges: 0, conflicts: 0 },
     };
     for (const r of plan.rows) {
       if (r.action === 'none') out.unchanged++;
@@ -186,6 +235,7 @@ export async function status(opts: CommonOptions & { onNotice?: (message: string
       else out.cacheOnly.push(toRow(r));
     }
     out.upToDate = plan.empty && cache?.metadata.snapshot_hash === remote.metadata.snapshot_hash;
+    out.summary = summarize(out);
     // Rewrite the index when it learned something, or when it can now record a clean state
     // (everything up to date, the cache file unchanged while it was read) for the fast path.
     let clean: CleanState | null = null;
@@ -203,6 +253,6 @@ export async function status(opts: CommonOptions & { onNotice?: (message: string
       }
     }
     if (scan.statCacheStale || index.legacy || JSON.stringify(clean) !== JSON.stringify(index.clean)) project.client.saveStatCache(scan.statRows, clean);
-    return out;
+    return narrow(out, under);
   });
 }

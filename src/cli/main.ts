@@ -2,13 +2,20 @@
 /**
  * The dsg command line: parses arguments and prints; all logic lives in the library (src/api).
  */
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { WRITER_VERSION } from '../manifest/types.js';
 import { printableLines } from './printable.js';
 import { requestInterrupt } from '../protocol/steps.js';
 import { releaseTerminal } from './progress.js';
 import { printAbove } from './statusLine.js';
 import { action, examples } from './run.js';
+import { COLOR_MODES, paint } from './color.js';
+
+/** --color, on the program and (like the other global flags) after any command name. */
+const colorOption = (): Option => new Option('--color <when>', 'when to colour human output (auto: on a terminal, unless NO_COLOR is set or TERM=dumb)').choices(COLOR_MODES);
+
+// --debug: stack traces name the TypeScript sources (the installed command is a bundle with source maps).
+if (process.argv.includes('--debug')) process.setSourceMapsEnabled(true);
 
 const program = new Command();
 program
@@ -19,6 +26,7 @@ program
   .option('-q, --quiet', 'print nothing but errors')
   .option('-v, --verbose', 'print every file a command acts on')
   .option('--debug', 'show stack traces on errors')
+  .addOption(colorOption())
   .option('--progress', 'show progress even with -q, or with --json (as JSON lines on stderr)')
   .option('--no-progress', 'show no progress at all')
   .enablePositionalOptions(false)
@@ -30,7 +38,7 @@ program
     outputError: (text, write) => {
       const message = `${text.replace(/^error: /, '').trim().replace(/\n\(Did you mean (.*)\?\)$/, ' (did you mean $1?)').replace(/\s*\n\s*/g, ' ')}. Run "dsg --help" (or "dsg <command> --help") for usage.`.replace(/\.\. Run/, '. Run');
       if (process.argv.includes('--json')) process.stdout.write(`${JSON.stringify({ error: { code: 'USAGE', message } }, null, 2)}\n`);
-      write(`dsg: ${message}\n`);
+      write(`${paint('error', 'dsg:', 'stderr')} ${message}\n`);
     },
   })
   .addHelpText(
@@ -44,7 +52,7 @@ Examples:
   $ dsg log -n 5
   $ dsg sync --no-progress -m "nightly" >> sync.log   # no progress lines in the log
 
-Exit codes: 0 success, 1 failure, 2 usage error, 3 conflicts need resolution, 4 locked by another writer, 130 interrupted.`,
+Exit codes: 0 success, 1 failure, 2 usage error, 3 conflicts need resolution, 4 locked by another writer, 5 "status -q": sync has something to do, 130 interrupted.`,
   );
 
 // Each command's definition is here (its --help needs it); its module, and through it the
@@ -83,8 +91,25 @@ examples(
   program
     .command('status')
     .description('show what sync would do: local changes, remote changes, conflicts')
+    .argument('[paths...]', 'only entries at or under these files or folders (relative to the current folder)')
+    .option('-s, --short', 'one line per path: a two-letter code, a space, the path (codes below)')
+    .addHelpText(
+      'after',
+      `
+--short codes: the first column is what changed here since the last sync, the second what changed
+in the repository: A added, M modified, D deleted. A letter in both columns is a conflict.
+  A   new locally               M   changed locally           D   deleted locally
+   A  new on remote              M  changed on remote          D  deleted on remote
+  AA  added on both sides, differently      MM  changed on both sides, differently
+  MD  changed locally, deleted on remote    DM  deleted locally, changed on remote
+Paths are relative to the current folder (--json: to the project root); a path holding a tab,
+a quote, a backslash or an invisible character is quoted as a JSON string (as list-files --porcelain).
+
+Exit codes: 0, or 3 when there are conflicts; with -q (prints nothing, like "git diff --quiet"):
+0 nothing to sync, 5 sync has something to do, 3 conflicts, 1 error.`,
+    )
     .action(action(() => import('./commands/status.js').then((m) => m.run))),
-  ['dsg status', 'dsg status --json | jq ".conflicts[].path"'],
+  ['dsg status', 'dsg status -s', 'dsg status input/wave3 output/model.csv', 'cd input && dsg status .', 'dsg status -q; [ $? -eq 5 ] && dsg sync -m "nightly"', 'dsg status --json | jq ".conflicts[].path"'],
 );
 examples(
   program
@@ -232,6 +257,7 @@ for (const cmd of program.commands) {
   cmd.exitOverride();
   // Global flags are accepted after the command name too: "dsg status --json".
   cmd.option('--json', 'print the result as one JSON document on stdout').option('-q, --quiet', 'print nothing but errors').option('-v, --verbose', 'print every file a command acts on').option('--debug', 'show stack traces on errors');
+  cmd.addOption(colorOption());
   cmd.option('--progress', 'show progress even with -q, or with --json (as JSON lines on stderr)').option('--no-progress', 'show no progress at all');
 }
 
@@ -272,7 +298,7 @@ try {
     // --help and --version end here with exit code 0; usage mistakes with 2.
     process.exitCode = err.exitCode === 0 ? 0 : 2;
   } else {
-    process.stderr.write(`dsg: internal error: ${printableLines((err as Error).message)}\n`);
+    process.stderr.write(`${paint('error', 'dsg:', 'stderr')} internal error: ${printableLines((err as Error).message)}\n`);
     process.exitCode = 1;
   }
 }

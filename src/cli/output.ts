@@ -5,6 +5,7 @@
 import { DsgError } from '../errors/DsgError.js';
 import { SyncBlockedError } from '../errors/SyncBlockedError.js';
 import { printableLines } from './printable.js';
+import { paint, type ColorMode } from './color.js';
 import { printAbove } from './statusLine.js';
 
 export interface GlobalFlags {
@@ -12,6 +13,7 @@ export interface GlobalFlags {
   quiet?: boolean;
   verbose?: boolean;
   debug?: boolean;
+  color?: ColorMode;
   /** --progress (true) / --no-progress (false); undefined: the default for the output (cli/progress.ts). */
   progress?: boolean;
 }
@@ -25,6 +27,12 @@ export class Output {
     printAbove(process.stdout, `${printableLines(text)}\n`);
   }
 
+  /** Human lines the caller already made printable (it escaped what it shows and may have painted it). */
+  sayFormatted(text: string): void {
+    if (this.flags.json || this.flags.quiet) return;
+    printAbove(process.stdout, `${text}\n`);
+  }
+
   /** Extra detail for -v. */
   detail(text: string): void {
     if (this.flags.verbose && !this.flags.json) printAbove(process.stdout, `${printableLines(text)}\n`);
@@ -32,7 +40,7 @@ export class Output {
 
   /** Warnings go to stderr, even with --json (they are not the result). */
   warn(text: string): void {
-    if (!this.flags.quiet) printAbove(process.stderr, `warning: ${printableLines(text)}\n`);
+    if (!this.flags.quiet) printAbove(process.stderr, `${paint('warning', 'warning:', 'stderr')} ${printableLines(text)}\n`);
   }
 
   result(value: unknown): void {
@@ -54,7 +62,7 @@ export class Output {
       const details = err instanceof SyncBlockedError ? err.details : undefined;
       process.stdout.write(`${JSON.stringify({ error: { code, message, details } }, null, 2)}\n`);
     }
-    process.stderr.write(`dsg: ${printableLines(message)}\n`);
+    process.stderr.write(`${paint('error', 'dsg:', 'stderr')} ${printableLines(message)}\n`);
     if (this.flags.debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
     return isDsg ? err.exitCode : 1;
   }
@@ -68,6 +76,16 @@ const IO_HINT: Record<string, string> = {
   EROFS: 'That file system is read-only.',
   ENOENT: 'Check that the path exists (is the disk mounted?).',
 };
+
+/**
+ * Columns human output may fill: the terminal's width; off a terminal COLUMNS when set (as ls
+ * and git read it), else 80.
+ */
+export function terminalWidth(): number {
+  if (process.stdout.isTTY && process.stdout.columns > 0) return process.stdout.columns;
+  const env = Number(process.env.COLUMNS);
+  return Number.isInteger(env) && env > 0 ? env : 80;
+}
 
 export function formatBytes(n: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];

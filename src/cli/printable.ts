@@ -6,6 +6,8 @@
 
 // C0 controls, DEL, C1 controls, bidi embeddings/overrides (U+202A–U+202E) and isolates (U+2066–U+2069).
 const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+/** What makes a porcelain field quoted: the above (non-global, for .test), a double quote, a backslash. */
+const NEEDS_QUOTES = new RegExp(`${UNPRINTABLE.source}|["\\\\]`);
 
 function escape(c: string): string {
   const n = c.charCodeAt(0);
@@ -20,4 +22,16 @@ export function printable(text: string): string {
 /** A block of human output: line breaks (and tabs) kept, every other control character escaped. */
 export function printableLines(text: string): string {
   return text.replace(UNPRINTABLE, (c) => (c === '\n' || c === '\t' ? c : escape(c)));
+}
+
+/**
+ * A path (or link target) in the line-oriented machine forms (`list-files --porcelain`,
+ * `status --short`): as it is, unless it holds a tab, a line break, a double quote, a backslash
+ * or any character `printable` escapes; then it is written as a JSON string (quoted, like
+ * git's quoted paths), its invisible characters as \u escapes so that nothing reaches a terminal
+ * raw and `JSON.parse` gives the exact path back.
+ */
+export function porcelainField(text: string): string {
+  if (!NEEDS_QUOTES.test(text)) return text;
+  return JSON.stringify(text).replace(UNPRINTABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { interruptRequested } from '../protocol/steps.js';
 import { Output, type GlobalFlags } from './output.js';
 import { commandProgress } from './progress.js';
+import { setColorMode } from './color.js';
 import type { Progress } from '../transaction/progress.js';
 
 export interface CommandIO {
@@ -24,6 +25,7 @@ export function action<A extends unknown[]>(load: () => Promise<CommandAction<A>
   return async (...args: unknown[]): Promise<void> => {
     const cmd = args[args.length - 1] as Command;
     const flags = cmd.optsWithGlobals() as GlobalFlags;
+    setColorMode(flags.color);
     const out = new Output(flags);
     const progress = commandProgress(flags);
     try {

@@ -33,12 +33,28 @@ export function pathCandidates(root: string, cwd: string, given: string, command
     add(resolve(root, cleaned));
     add(resolve(cwd, cleaned));
   }
-  if (out.length === 0) {
-    throw new DsgError('USAGE', `${command}: "${given}" is not a path inside the project at ${root}. Give the file's path relative to the project root or to the current folder.`, {
-      exitCode: 2,
-    });
-  }
+  if (out.length === 0) throw outsideProject(root, given, command, "Give the file's path relative to the project root or to the current folder.");
   return out;
+}
+
+function outsideProject(root: string, given: string, command: string, hint: string): DsgError {
+  return new DsgError('USAGE', `${command}: "${given}" is not a path inside the project at ${root}. ${hint}`, { exitCode: 2 });
+}
+
+/**
+ * `given` as a shell gives it (relative to `cwd`, or absolute) as one project-relative path:
+ * '' for the project root itself. Throws a usage error when it lies outside the project.
+ */
+export function projectPathFromCwd(root: string, cwd: string, given: string, command: string): string {
+  const rel = relative(root, resolve(cwd, given));
+  if (rel === '') return '';
+  if (!inside(rel)) throw outsideProject(root, given, command, 'Give a path inside the project, relative to the current folder.');
+  return toManifestPath(rel);
+}
+
+/** True when `path` is `under` or inside it ('' is the project root: every path). */
+export function isAtOrUnder(path: string, under: string): boolean {
+  return under === '' || path === under || path.startsWith(`${under}/`);
 }
 
 /** The first candidate `exists` accepts, else null. */

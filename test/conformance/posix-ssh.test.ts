@@ -4,5 +4,5 @@ import { runCrashSuite } from './crashSuite.js';
 import { runTeamSuite } from './teamSuite.js';
 
 const backend = sshPosixBackend();
-runCrashSuite({ backend, errorSteps: 'repository' });
+runCrashSuite({ backend, coverage: 'repository' });
 runTeamSuite(backend);

@@ -4,5 +4,5 @@ import { runCrashSuite } from './crashSuite.js';
 import { runTeamSuite } from './teamSuite.js';
 
 const backend = rcloneBackend('s3');
-runCrashSuite({ backend, errorSteps: 'repository', concurrency: 3 });
+runCrashSuite({ backend, coverage: 'repository', concurrency: 3 });
 runTeamSuite(backend);

@@ -4,5 +4,5 @@ import { runCrashSuite } from './crashSuite.js';
 import { runTeamSuite } from './teamSuite.js';
 
 const backend = zfsBackend();
-runCrashSuite({ backend, extraSteps: ['remote-zfs-snapshot'], errorSteps: 'repository' });
+runCrashSuite({ backend, extraSteps: ['remote-zfs-snapshot'], coverage: 'repository' });
 runTeamSuite(backend);

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { buildManifest, serializeManifest } from '../../src/manifest/codec.js';
@@ -276,9 +276,12 @@ describe('repository-side rules', () => {
     }
     writeFileSync(join(repo, '.dsg/lock.json'), '{}'); // something to recover: readers take the lock
     const before = fullState(outside);
-    for (const cmd of ['status', 'log', 'recover']) dsg(A, envA, cmd);
+    // The lock stays (unreadable, not broken): recover would wait its default 30 s for it.
+    for (const cmd of [['status'], ['log'], ['recover', '--wait', '1']]) dsg(A, envA, ...cmd);
     assert.deepEqual(fullState(outside), before);
-    // A writer refuses to write through them.
+    // A writer refuses to write through them (the planted lock removed first: a writer would
+    // wait out its lease, minutes, before getting there).
+    rmSync(join(repo, '.dsg/lock.json'));
     put(A, 'input/b.csv', 'b');
     const r = dsg(A, envA, 'sync');
     assert.equal(r.code, 1);

@@ -11,10 +11,10 @@ import { fileURLToPath } from 'node:url';
 import { fullState, treeState } from './trees.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-/** dist/src/cli/main.js, whether the tests run compiled (dist/test/helpers) or from source. */
+/** The command users run (package.json "bin": the bundle scripts/bundle.mjs builds), whether the tests run compiled (dist/test/helpers) or from source. */
 export const CLI = here.includes(`${join('dist', 'test')}`)
-  ? resolve(here, '..', '..', 'src', 'cli', 'main.js')
-  : resolve(here, '..', '..', 'dist', 'src', 'cli', 'main.js');
+  ? resolve(here, '..', '..', 'bin', 'dsg.js')
+  : resolve(here, '..', '..', 'dist', 'bin', 'dsg.js');
 
 export interface RunResult {
   code: number;

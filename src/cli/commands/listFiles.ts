@@ -1,6 +1,7 @@
 import { listFiles } from '../../api/listFiles.js';
 import { DsgError } from '../../errors/DsgError.js';
 import { formatBytes } from '../output.js';
+import { porcelainField } from '../printable.js';
 import type { CommandIO } from '../run.js';
 
 /**
@@ -8,11 +9,11 @@ import type { CommandIO } from '../run.js';
  *   file <TAB> size in bytes <TAB> xxh3 <TAB> mtime <TAB> user <TAB> path
  *   link <TAB> - <TAB> - <TAB> - <TAB> user <TAB> path <TAB> target
  * ending in a newline, or with -0 in a NUL (paths as they are). Without -0, a path or target
- * holding a tab, a newline, a backslash or a double quote is written as a JSON string (quoted),
- * like git's quoted paths.
+ * holding a tab, a line break, a backslash, a double quote or another invisible character is
+ * written as a JSON string (quoted), like git's quoted paths (porcelainField).
  */
 function field(text: string, nul: boolean): string {
-  return nul || !/[\t\n\r"\\]/.test(text) ? text : JSON.stringify(text);
+  return nul ? text : porcelainField(text);
 }
 
 export async function run({ out, flags }: CommandIO, o: { path?: string; all?: boolean; porcelain?: boolean; null?: boolean }): Promise<number | void> {
