@@ -163,7 +163,7 @@ describe('progress', () => {
     const lastHide = r.screen.lastIndexOf('\x1b[?25l');
     assert.ok(r.screen.lastIndexOf('\x1b[?25h') > lastHide, 'the cursor is shown after the last hide');
     assert.match(r.screen, /\r\ndsg: SIGINT: stopping at the next safe point/);
-    assert.match(r.screen, /(\r\n|\r\x1b\[K\x1b\[\?25h)dsg: Interrupted \(SIGINT\) before the commit point: rolled back/);
+    assert.match(r.screen, /(\r\n|\r\x1b\[K\x1b\[\?25h)(\x1b\[[0-9;]*m)*dsg:(\x1b\[[0-9;]*m)* Interrupted \(SIGINT\) before the commit point: rolled back/);
     // Nothing of the bar is left after the message: the screen ends on a fresh line.
     assert.match(r.screen, /\r\n(\x1b\[\?25h)?$/);
     assert.equal(existsSync(join(box.repo(), '.dsg', 'lock.json')), false);
