@@ -150,7 +150,7 @@ export async function snapmount(opts: SnapmountOptions): Promise<SnapmountResult
             );
           }
           if (!done) await fetchToFile(remote, e, id, target, (n) => progress.bytes(n));
-          else progress.bytes(e.filesize);
+          else progress.bytes(e.filesize, true); // hard-linked, not fetched: no part of the rate
           written.set(e.hash, target);
           result.files++;
           result.bytes += e.filesize;

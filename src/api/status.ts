@@ -22,6 +22,7 @@ import { lstatSync, type BigIntStats } from 'node:fs';
 import type { Entry, Manifest } from '../manifest/types.js';
 import { xxh3Hex } from '../manifest/hash.js';
 import type { WalkedTree } from '../scan/scanner.js';
+import { silentProgress } from '../transaction/progress.js';
 import type { CleanState, WorkingIndex } from '../scan/workingIndex.js';
 import type { ManifestHead } from '../remote/RemoteFilesystem.js';
 
@@ -196,13 +197,20 @@ export async function status(opts: StatusOptions = {}): Promise<StatusResult> {
     const startedNs = BigInt(Date.now()) * 1_000_000n;
     const head = await requireSnapshotHead(project.remote());
     const index = project.client.loadIndex();
+    // Walking is the "scan" phase; hashing what the index cannot vouch for its "hash" phase.
+    const progress = opts.progress ?? silentProgress;
+    progress.phase('scan', 0, 0);
     const walked = await project.client.walk(project.rules, actingAs(project.user));
     const fast = fastStatus(project, head, index, walked);
-    if (fast !== null) return narrow(fast, under);
+    if (fast !== null) {
+      progress.end();
+      return narrow(fast, under);
+    }
     const cacheStamp = cacheFileStamp(project);
     const cache = project.client.readCache();
     const remote = await remoteForStatus(project, head, startedNs, cache);
-    const scan = await project.client.scan(project.rules, actingAs(project.user), cache?.entries, undefined, index, walked);
+    const scan = await project.client.scan(project.rules, actingAs(project.user), cache?.entries, progress, index, walked);
+    progress.end();
     const plan = planSync(scan.entries, cache?.entries ?? new Map(), remote.entries ?? new Map(), (path) => isTrackedPath(project.rules, path));
     const out: StatusResult = {
       snapshot: remote.metadata.snapshot_id ?? null,

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { projectConfigDocument } from '../config/projectConfig.js';
 import { DsgError } from '../errors/DsgError.js';
 import { CONFLICTS_FILE, parseConflictsFile, readConflictsFile, removeConflictsFile, type ConflictChoices } from '../sync/conflictsFile.js';
-import { Transaction, type SyncResult } from '../transaction/Transaction.js';
+import { Transaction, type FileAction, type SyncResult } from '../transaction/Transaction.js';
 import { PREFERENCES, type Preference } from '../sync/resolve.js';
 import { normalizeInvalidPaths, type Rename } from './normalize.js';
 import { withProject, type CommonOptions, type Project } from './project.js';
@@ -27,6 +27,8 @@ export interface SyncOptions extends CommonOptions {
   /** Seconds to wait for another writer's lock. */
   wait?: number;
   onNotice?: (message: string) => void;
+  /** Each path as it is uploaded, downloaded or deleted (the CLI's -v prints them as they go). */
+  onFile?: (action: FileAction, path: string) => void;
 }
 
 export type SyncOutcome = SyncResult & { renamed: Rename[] };
@@ -55,6 +57,7 @@ export async function runTransaction(project: Project, kind: 'sync' | 'init' | '
     rules: project.rules,
     user: project.user.user_id,
     progress: opts.progress,
+    onFile: opts.onFile,
     onNotice: opts.onNotice,
     backupOnConflict: project.user.backup_on_conflict,
     projectConfig: projectConfigDocument(project.config),

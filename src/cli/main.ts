@@ -6,6 +6,8 @@ import { Command, CommanderError, Option } from 'commander';
 import { WRITER_VERSION } from '../manifest/types.js';
 import { printableLines } from './printable.js';
 import { requestInterrupt } from '../protocol/steps.js';
+import { releaseTerminal } from './progress.js';
+import { printAbove } from './statusLine.js';
 import { action, examples } from './run.js';
 import { errorDocument } from './output.js';
 import { COLOR_MODES, paint } from './color.js';
@@ -26,6 +28,8 @@ program
   .option('-v, --verbose', 'print every file a command acts on')
   .option('--debug', 'show stack traces on errors')
   .addOption(colorOption())
+  .option('--progress', 'show progress even with -q, or with --json (as JSON lines on stderr)')
+  .option('--no-progress', 'show no progress at all')
   .enablePositionalOptions(false)
   .exitOverride()
   // Usage errors in dsg's voice: the "dsg:" prefix of every error, a pointer to --help, and with
@@ -47,6 +51,7 @@ Examples:
   $ dsg status
   $ dsg sync -m "wave 3 cleaned"
   $ dsg log -n 5
+  $ dsg sync --no-progress -m "nightly" >> sync.log   # no progress lines in the log
 
 Exit codes: 0 success, 1 failure, 2 usage error, 3 conflicts need resolution, 4 locked by another writer, 5 "status -q": sync has something to do, 130 interrupted.`,
   );
@@ -264,6 +269,7 @@ for (const cmd of [...program.commands, ...car.commands]) {
   // Global flags are accepted after the command name too: "dsg status --json".
   cmd.option('--json', 'print the result as one JSON document on stdout').option('-q, --quiet', 'print nothing but errors').option('-v, --verbose', 'print every file a command acts on').option('--debug', 'show stack traces on errors');
   cmd.addOption(colorOption());
+  cmd.option('--progress', 'show progress even with -q, or with --json (as JSON lines on stderr)').option('--no-progress', 'show no progress at all');
 }
 
 // Ctrl-C / SIGTERM: a running sync stops at its next step (rolled back before the commit point,
@@ -273,18 +279,18 @@ let signals = 0;
 function onSignal(signal: NodeJS.Signals): void {
   signals++;
   if (signals === 1 && requestInterrupt(signal)) {
-    process.stderr.write(`\ndsg: ${signal}: stopping at the next safe point (what is not committed is rolled back, the lock released); press Ctrl-C again to stop at once.\n`);
+    // Above the progress bar, which goes on until that point: the message is not overwritten.
+    printAbove(process.stderr, `\ndsg: ${signal}: stopping at the next safe point (what is not committed is rolled back, the lock released); press Ctrl-C again to stop at once.\n`);
     return;
   }
+  releaseTerminal();
   process.stderr.write(`\ndsg: interrupted (${signal})${signals > 1 ? '; a sync stopped here is recovered by the next dsg command ("dsg recover")' : ''}.\n`);
   process.exit(130);
 }
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
-// The progress bar hides the cursor: whatever way dsg ends, show it again on a terminal.
-process.on('exit', () => {
-  if (process.stderr.isTTY) process.stderr.write('\x1b[?25h');
-});
+// The progress bar hides the cursor: whatever way dsg ends, clear the bar and show it again.
+process.on('exit', releaseTerminal);
 
 // A reader that exits early (`dsg log | head -1`) closes the pipe. Stop quietly with the status
 // git gets there (killed by SIGPIPE: 141 as the shell shows it); Node ignores SIGPIPE itself.

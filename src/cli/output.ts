@@ -10,6 +10,7 @@ import { DsgError } from '../errors/DsgError.js';
 import { SyncBlockedError } from '../errors/SyncBlockedError.js';
 import { printableLines } from './printable.js';
 import { paint, type ColorMode } from './color.js';
+import { printAbove } from './statusLine.js';
 
 export interface GlobalFlags {
   json?: boolean;
@@ -17,6 +18,8 @@ export interface GlobalFlags {
   verbose?: boolean;
   debug?: boolean;
   color?: ColorMode;
+  /** --progress (true) / --no-progress (false); undefined: the default for the output (cli/progress.ts). */
+  progress?: boolean;
 }
 
 /** The schema of every failure's document. */
@@ -54,23 +57,23 @@ export class Output {
   /** Human text (suppressed by --json and -q). */
   say(text: string): void {
     if (this.flags.json || this.flags.quiet) return;
-    process.stdout.write(`${printableLines(text)}\n`);
+    printAbove(process.stdout, `${printableLines(text)}\n`);
   }
 
   /** Human lines the caller already made printable (it escaped what it shows and may have painted it). */
   sayFormatted(text: string): void {
     if (this.flags.json || this.flags.quiet) return;
-    process.stdout.write(`${text}\n`);
+    printAbove(process.stdout, `${text}\n`);
   }
 
   /** Extra detail for -v. */
   detail(text: string): void {
-    if (this.flags.verbose && !this.flags.json) process.stdout.write(`${printableLines(text)}\n`);
+    if (this.flags.verbose && !this.flags.json) printAbove(process.stdout, `${printableLines(text)}\n`);
   }
 
   /** Warnings go to stderr, even with --json (they are not the result). */
   warn(text: string): void {
-    if (!this.flags.quiet) process.stderr.write(`${paint('warning', 'warning:', 'stderr')} ${printableLines(text)}\n`);
+    if (!this.flags.quiet) printAbove(process.stderr, `${paint('warning', 'warning:', 'stderr')} ${printableLines(text)}\n`);
   }
 
   /** The command's result with --json: an object, or a list under `listKey` ("snapshots"). */

@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { interruptRequested } from '../protocol/steps.js';
 import { Output, type GlobalFlags } from './output.js';
-import { terminalProgress } from './progress.js';
+import { commandProgress } from './progress.js';
 import { setColorMode } from './color.js';
 import type { Progress } from '../transaction/progress.js';
 
@@ -27,10 +27,11 @@ export function action<A extends unknown[]>(load: () => Promise<CommandAction<A>
     const flags = cmd.optsWithGlobals() as GlobalFlags;
     setColorMode(flags.color);
     const out = new Output(flags, commandPath(cmd));
+    const progress = commandProgress(flags);
     try {
       if (flags.verbose && !flags.quiet) await describeUserConfig();
       const fn = await load();
-      const code = await fn({ out, progress: await terminalProgress(flags), flags }, ...(args.slice(0, -1) as A));
+      const code = await fn({ out, progress, flags }, ...(args.slice(0, -1) as A));
       process.exitCode = code ?? 0;
       const signal = interruptRequested();
       if (signal !== null) {
@@ -39,6 +40,7 @@ export function action<A extends unknown[]>(load: () => Promise<CommandAction<A>
         process.exitCode = 130;
       }
     } catch (err) {
+      progress.end(); // a phase the error cut short: its bar goes before the message is printed
       process.exitCode = out.fail(err);
     }
   };

@@ -48,6 +48,7 @@ import { atomicWriteFile } from './atomicWrite.js';
 import { syncFilesystem } from '../platform/syncFilesystem.js';
 import { createRegularFileStream, notFound, readRegularFile, readRegularFileSync } from '../platform/safeOpen.js';
 import { componentsFit, MAX_NAME_BYTES, placementTempPath } from '../platform/tempName.js';
+import type { Progress } from '../transaction/progress.js';
 
 /** Files up to this size move as one buffer: no stream machinery for the many small files. */
 export const SMALL_TRANSFER = 1 << 20;
@@ -138,11 +139,11 @@ export class ClientFilesystem {
     rules: TrackingRules,
     user: string,
     previous: Map<string, Entry> | undefined,
-    onProgress?: (files: number, bytes: number) => void,
+    progress?: Progress,
     index: WorkingIndex = this.loadIndex(),
     walked?: WalkedTree,
   ): Promise<ScanResult> {
-    const opts = { root: this.root, rules, user, previous, statCache: index, onProgress };
+    const opts = { root: this.root, rules, user, previous, statCache: index, progress };
     return scanWorkingCopy(opts, walked);
   }
 

@@ -15,6 +15,7 @@ import { findCaseCollisions, validatePath, type PathProblem } from './pathRules.
 import { ignoredDirectory, ignoredFile, inDataDir, isHiddenName, type TrackingRules } from './rules.js';
 import type { StatRow } from './statCache.js';
 import { UnreadablePathError } from '../errors/UnreadablePathError.js';
+import type { Progress } from '../transaction/progress.js';
 
 export interface SkippedPath {
   path: string;
@@ -48,7 +49,8 @@ export interface ScanOptions {
   previous?: Map<string, Entry>;
   /** Hashes of unchanged files (scan/workingIndex.ts); without it every file is hashed. */
   statCache?: { lookup(path: string, size: number, mtimeNs: bigint, ino: bigint): string | undefined; readonly rowCount: number; readonly outOfOrder?: boolean };
-  onProgress?: (files: number, bytes: number) => void;
+  /** Told of the "hash" phase (files and bytes the index cannot vouch for) when there is one; the caller ends it. */
+  progress?: Progress;
 }
 
 /**
@@ -272,21 +274,34 @@ export async function scanWorkingCopy(opts: ScanOptions, walked?: WalkedTree): P
     known[i] = cache.lookup(files.rels[i], files.sizes[i], files.mtimeNs[i], files.inos[i]);
     if (known[i] === undefined) (files.sizes[i] <= SMALL_FILE_MAX ? small : large).push(i);
   }
-  let doneFiles = n - small.length - large.length;
-  let doneBytes = 0;
-  const report = opts.onProgress;
-  report?.(doneFiles, 0);
+  // Only what is hashed counts: files the index vouches for cost nothing.
+  const progress = opts.progress;
+  const toHash = [...small, ...large];
+  if (progress && toHash.length > 0) progress.phase('hash', toHash.length, toHash.reduce((sum, i) => sum + files.sizes[i], 0));
+  // Reports are running totals; Progress takes increments (never negative: a file that grew while hashed).
+  const reported = { files: 0, bytes: 0 };
+  const report = (doneFiles: number, doneBytes: number): void => {
+    if (!progress) return;
+    if (doneBytes > reported.bytes) progress.bytes(doneBytes - reported.bytes);
+    if (doneFiles > reported.files) progress.fileDone(doneFiles - reported.files);
+    reported.files = Math.max(reported.files, doneFiles);
+    reported.bytes = Math.max(reported.bytes, doneBytes);
+  };
   // Small files' results stay in the arrays the helper returned (no object per file): slot[i] = k + 1.
   const slot = new Int32Array(n);
   small.forEach((i, k) => (slot[i] = k + 1));
-  const h = await hashFiles(opts.root, small.map((i) => files.rels[i]), small.map((i) => files.sizes[i]), (f, b) => report?.(doneFiles + f, b));
-  doneFiles += small.length;
-  for (let k = 0; k < small.length; k++) doneBytes += h.sizes[k];
+  const h = await hashFiles(opts.root, small.map((i) => files.rels[i]), small.map((i) => files.sizes[i]), progress && report);
+  let doneFiles = small.length;
+  let doneBytes = 0;
+  for (const i of small) doneBytes += files.sizes[i];
+  report(doneFiles, doneBytes);
   const hashedLarge = new Map<number, LocalHashResult>();
   for (const i of large) {
     // Since the walk the file may have vanished (then it is absent) or been replaced by a FIFO, device or link (skipped).
-    hashedLarge.set(i, await hashLocalFile(`${opts.root}/${files.rels[i]}`, (b) => report?.(doneFiles, (doneBytes += b))));
-    report?.(++doneFiles, doneBytes);
+    let fileBytes = 0;
+    hashedLarge.set(i, await hashLocalFile(`${opts.root}/${files.rels[i]}`, (b) => report(doneFiles, doneBytes + (fileBytes += b))));
+    doneBytes += files.sizes[i];
+    report(++doneFiles, doneBytes);
   }
   const resultOf = (i: number): LocalHashResult => {
     const k = slot[i] - 1;
@@ -318,7 +333,6 @@ export async function scanWorkingCopy(opts: ScanOptions, walked?: WalkedTree): P
     if (stable) out.statRows.set(rel, { size, mtimeNs, ino: files.inos[i], hash });
     addEntry(opts, out, { type: 'file', path: rel, user: opts.user, filesize: size, mtime: formatMtimeNs(mtimeNs), hash });
   }
-  report?.(doneFiles, doneBytes);
   out.statCacheStale = out.hashedFiles > 0 || out.statRows.size !== cache.rowCount || cache.outOfOrder === true;
   dropEscapingLinks(out);
   out.caseCollisions = findCaseCollisions(out.entries.keys());

@@ -43,6 +43,9 @@ import { reachStep, transactionBegins } from '../protocol/steps.js';
 
 export type TransactionKind = 'init' | 'sync' | 'clone';
 
+/** What was done to a path (as `sync -v` prints it). */
+export type FileAction = 'upload' | 'download' | 'delete on remote' | 'delete locally';
+
 export interface TransactionContext {
   client: ClientFilesystem;
   remote: RemoteFilesystem;
@@ -50,6 +53,8 @@ export interface TransactionContext {
   /** Email of the syncing user (recorded on changed entries and as created_by). */
   user: string;
   progress?: Progress;
+  /** Each path as its transfer (or deletion) is done, for `-v`. */
+  onFile?: (action: FileAction, path: string) => void;
   /** Messages while waiting (who holds the lock); the CLI prints them to stderr. */
   onNotice?: (message: string) => void;
   /** Back up local files a conflict resolution overwrites (user config backup_on_conflict). */
@@ -149,6 +154,23 @@ function uniqueByHash(entries: Entry[]): FileEntry[] {
   return [...seen.values()];
 }
 
+/** How many of `entries` are files (links move no content). */
+function pathCount(entries: Entry[]): number {
+  return entries.filter((e) => e.type === 'file').length;
+}
+
+/** The paths of the file entries sharing each content: progress counts files, transfers contents. */
+function pathsByHash(entries: Entry[]): Map<string, string[]> {
+  const paths = new Map<string, string[]>();
+  for (const e of entries) {
+    if (e.type !== 'file') continue;
+    const same = paths.get(e.hash);
+    if (same) same.push(e.path);
+    else paths.set(e.hash, [e.path]);
+  }
+  return paths;
+}
+
 /**
  * Repository paths are held to the same path rules as local ones before anything is written:
  * a manifest whose entries pass the codec's checks may still name, say, an NFD or newline path.
@@ -204,7 +226,7 @@ export class Transaction {
     const remoteManifest = opts.kind !== 'init' ? await requireSnapshot(remote) : (await remote.exists()) ? await remote.readManifest() : null;
     const cache = opts.kind === 'sync' ? client.readCache() : null;
     this.progress.phase('scan', 0, 0);
-    const scan = await client.scan(this.ctx.rules, this.ctx.user, cache?.entries, () => this.progress.fileDone());
+    const scan = await client.scan(this.ctx.rules, this.ctx.user, cache?.entries, this.progress);
     this.progress.end();
     if (scan.invalid.length > 0) {
       throw new SyncBlockedError(
@@ -343,6 +365,7 @@ export class Transaction {
         remoteCommitted = true;
         reachStep('after-commit-point');
         result.snapshot = manifest.metadata.snapshot_id;
+        for (const p of plan.deleteRemote) this.ctx.onFile?.('delete on remote', p);
       } else {
         if (!base) throw new Error('no snapshot to commit to');
         // Download-only: the journal write below is this sync's commit point.
@@ -383,6 +406,7 @@ export class Transaction {
       // finishClientCommit backs up what was there, unless it changed meanwhile (then kept as it is).
       const kept = new Set(result.keptLocal);
       result.backups = changes.flatMap((c) => (c.backup && c.pre.kind !== 'absent' && !kept.has(c.path) ? [{ path: c.path, backup: c.backup }] : []));
+      for (const p of plan.deleteLocal) this.ctx.onFile?.('delete locally', p);
       reachStep('staging-cleaned');
       client.saveStatCache(this.statRowsAfter(scan, plan));
       if (opts.kind === 'clone') client.clearResume();
@@ -413,12 +437,9 @@ export class Transaction {
    */
   private async upload(tx: RemoteTransaction, entries: Entry[], fromHistory: Set<string> = new Set()): Promise<void> {
     const files = uniqueByHash(entries);
-    this.progress.phase('upload', files.length, planBytes(files));
+    const done = this.transferDone('upload', entries);
+    if (files.length > 0) this.progress.phase('upload', pathCount(entries), planBytes(files));
     reachStep('upload-started');
-    const done = (): void => {
-      this.progress.fileDone();
-      reachStep('upload-file-done');
-    };
     const history = files.filter((e) => fromHistory.has(e.path));
     const rest = files.filter((e) => !fromHistory.has(e.path));
     await forEachLimited(history, TRANSFER_CONCURRENCY, async (e) => {
@@ -426,21 +447,37 @@ export class Transaction {
       if (!(await tx.hasContent(e))) {
         throw new DsgError('HISTORY_CONTENT_MISSING', `The cached version of ${e.path} (hash ${e.hash}) is not stored in the repository, so _C cannot restore it. Choose _R or _L for it in ${CONFLICTS_FILE}.`);
       }
-      done();
+      done(e);
+      reachStep('upload-file-done');
     });
     await forEachLimited(uploadBatches(rest.filter((e) => e.filesize <= BATCH_FILE_MAX)), BATCHES_IN_FLIGHT, async (batch) => {
       const items = batch.map((entry) => ({ entry, data: this.readForUpload(entry) }));
       await tx.putContents(items, (n) => this.progress.bytes(n));
-      for (let i = 0; i < items.length; i++) done();
+      for (const item of items) {
+        done(item.entry);
+        reachStep('upload-file-done');
+      }
     });
     await forEachLimited(rest.filter((e) => e.filesize > BATCH_FILE_MAX), TRANSFER_CONCURRENCY, async (e) => {
       if (!(await tx.hasContent(e))) {
         await tx.putContent(e, this.ctx.client.openForUpload(e.path, e.filesize), (n) => this.progress.bytes(n));
       }
-      done();
+      done(e);
+      reachStep('upload-file-done');
     });
     this.progress.end();
+    for (const e of entries) if (e.type !== 'file') this.ctx.onFile?.('upload', e.path);
     reachStep('uploads-done');
+  }
+
+  /** Called as each content is transferred: counts (and for -v names) every path holding it. */
+  private transferDone(action: 'upload' | 'download', entries: Entry[]): (e: FileEntry) => void {
+    const paths = pathsByHash(entries);
+    return (e) => {
+      const same = paths.get(e.hash) ?? [];
+      this.progress.fileDone(same.length);
+      for (const p of same) this.ctx.onFile?.(action, p);
+    };
   }
 
   /** One small file's bytes for a batch; a failure is reported as putContent reports its own. */
@@ -455,17 +492,21 @@ export class Transaction {
   /** Returns how many files came from an interrupted clone's verified downloads. */
   private async download(txId: string, entries: Entry[]): Promise<number> {
     const files = uniqueByHash(entries);
-    this.progress.phase('download', files.length, planBytes(files));
+    const done = this.transferDone('download', entries);
+    if (files.length > 0) this.progress.phase('download', pathCount(entries), planBytes(files));
     let resumed = 0;
     await forEachLimited(files, TRANSFER_CONCURRENCY, async (e) => {
-      if (this.ctx.client.takeResumed(txId, e)) resumed++;
-      else await this.ctx.client.stageDownload(txId, e, await this.ctx.remote.openContent(e), (n) => this.progress.bytes(n));
-      this.progress.fileDone();
+      if (this.ctx.client.takeResumed(txId, e)) {
+        resumed++;
+        this.progress.bytes(e.filesize, true);
+      } else await this.ctx.client.stageDownload(txId, e, await this.ctx.remote.openContent(e), (n) => this.progress.bytes(n));
+      done(e);
       reachStep('download-file-done');
     });
     // Staged downloads must be on disk before the journal can say "committed".
     if (files.length > 0) await this.ctx.client.flush();
     this.progress.end();
+    for (const e of entries) if (e.type !== 'file') this.ctx.onFile?.('download', e.path);
     reachStep('downloads-done');
     return resumed;
   }

@@ -1,7 +1,7 @@
 import { init } from '../../api/init.js';
 import { DsgError } from '../../errors/DsgError.js';
 import type { CommandIO } from '../run.js';
-import { printTransaction } from './sync.js';
+import { fileLister, printTransaction } from './sync.js';
 
 interface InitFlags {
   message?: string;
@@ -24,7 +24,7 @@ export async function run({ out, progress }: CommandIO, o: InitFlags): Promise<n
     if ((o.repoType === 'zfs') !== (o.pool !== undefined)) throw new DsgError('USAGE', 'init: --pool goes with --repo-type zfs (the dataset is <pool>/<name>, mounted at <mountpoint>/<name>).', { exitCode: 2 });
     writeConfig = { name: o.name, host: o.host ?? 'localhost', mountpoint: o.mountpoint, pool: o.pool, dataDirs: (o.dataDirs ?? '').split(',').map((s) => s.trim()).filter(Boolean) };
   }
-  const r = await init({ message: o.message, dryRun: o.dryRun, force: o.force, normalize: o.normalize, writeConfig, progress, onNotice: (m) => out.warn(m) });
+  const r = await init({ message: o.message, dryRun: o.dryRun, force: o.force, normalize: o.normalize, writeConfig, progress, onNotice: (m) => out.warn(m), onFile: fileLister(out) });
   out.result(r);
   if (r.configWritten) out.say(`wrote ${r.configWritten}`);
   printTransaction(out, r);

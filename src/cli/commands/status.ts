@@ -39,9 +39,9 @@ interface Group {
   style: Style;
 }
 
-export async function run({ out, flags }: CommandIO, paths: string[], o: { short?: boolean }): Promise<number | void> {
+export async function run({ out, flags, progress }: CommandIO, paths: string[], o: { short?: boolean }): Promise<number | void> {
   if (o.short && flags.json) throw new DsgError('USAGE', 'status: --short and --json are two machine-readable forms; use one of them.', { exitCode: 2 });
-  const s = await status({ onNotice: (m) => out.warn(m), paths });
+  const s = await status({ onNotice: (m) => out.warn(m), paths, progress });
   out.result(s);
   const show = displayPath();
   const groups: Group[] = [

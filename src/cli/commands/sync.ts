@@ -5,8 +5,16 @@ import type { Preference } from '../../sync/resolve.js';
 import { STATE_DESCRIPTION } from '../../sync/states.js';
 import { formatBytes, type Output } from '../output.js';
 import type { CommandIO } from '../run.js';
+import type { FileAction } from '../../transaction/Transaction.js';
+import { printable } from '../printable.js';
 
-/** Human summary of a transaction result (shared by sync, init and clone). */
+/** -v: each path as the transaction acts on it, not after (shared by sync, init and clone). */
+export function fileLister(out: Output): (action: FileAction, path: string) => void {
+  const label: Record<FileAction, string> = { upload: 'upload  ', download: 'download', 'delete on remote': 'delete on remote', 'delete locally': 'delete locally  ' };
+  return (action, path) => out.detail(`  ${label[action]} ${printable(path)}`);
+}
+
+/** Human summary of a transaction result (shared by sync, init and clone; -v listed the paths as they went). */
 export function printTransaction(out: Output, r: SyncOutcome, kind: 'sync' | 'clone' = 'sync', into?: string): void {
   const cloned = `Cloned ${r.previousSnapshot ?? 'an empty repository'}${into ? ` into ${into}` : ''}`;
   for (const rn of r.renamed) out.say(`renamed ${rn.from} -> ${rn.to}`);
@@ -25,10 +33,6 @@ export function printTransaction(out: Output, r: SyncOutcome, kind: 'sync' | 'cl
     out.say(kind === 'clone' ? `${cloned}: every file was here already.` : 'Everything up to date.');
     return;
   }
-  for (const p of r.uploaded) out.detail(`  upload   ${p}`);
-  for (const p of r.downloaded) out.detail(`  download ${p}`);
-  for (const p of r.deletedRemote) out.detail(`  delete on remote ${p}`);
-  for (const p of r.deletedLocal) out.detail(`  delete locally   ${p}`);
   const parts = [
     `${r.uploaded.length} uploaded (${formatBytes(r.bytesUp)})`,
     `${r.downloaded.length} downloaded (${formatBytes(r.bytesDown)})`,
@@ -43,7 +47,7 @@ export function printTransaction(out: Output, r: SyncOutcome, kind: 'sync' | 'cl
 export async function run({ out, progress }: CommandIO, opts: { message?: string; dryRun?: boolean; continue?: boolean; prefer?: Preference; normalize?: boolean; force?: boolean; wait: string }): Promise<number | void> {
   const wait = Number(opts.wait);
   if (!Number.isFinite(wait) || wait < 0) throw new DsgError('USAGE', `sync: --wait takes a number of seconds, not "${opts.wait}".`, { exitCode: 2 });
-  const r = await sync({ continue: opts.continue, prefer: opts.prefer, message: opts.message, dryRun: opts.dryRun, force: opts.force, normalize: opts.normalize, progress, wait, onNotice: (m) => out.warn(m) });
+  const r = await sync({ continue: opts.continue, prefer: opts.prefer, message: opts.message, dryRun: opts.dryRun, force: opts.force, normalize: opts.normalize, progress, wait, onNotice: (m) => out.warn(m), onFile: fileLister(out) });
   out.result(r);
   printTransaction(out, r);
 }
