@@ -8,6 +8,11 @@
  *   json   --json --progress: those lines as JSON objects
  *
  * Phases shorter than the interval print no line at all.
+ *
+ * Drawn here rather than with cli-progress (the library this replaced): fitting rate and ETA
+ * into the terminal's width by dropping fields, printing warnings and -v lines above the bar
+ * and redrawing it, and the ASCII, periodic-line and JSON forms each needed code around the
+ * library larger than the ~150 lines that draw the line themselves.
  */
 import { silentProgress, type Progress } from '../transaction/progress.js';
 import { formatBytes, type GlobalFlags } from './output.js';
