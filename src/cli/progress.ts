@@ -12,7 +12,7 @@
  * Drawn here rather than with cli-progress (the library this replaced): fitting rate and ETA
  * into the terminal's width by dropping fields, printing warnings and -v lines above the bar
  * and redrawing it, and the ASCII, periodic-line and JSON forms each needed code around the
- * library larger than the ~150 lines that draw the line themselves.
+ * library comparable to this file, which draws the line itself.
  */
 import { silentProgress, type Progress } from '../transaction/progress.js';
 import { formatBytes, type GlobalFlags } from './output.js';
