@@ -8,7 +8,9 @@
  * default 0). DSG_TEST_STOP_AT pauses the process (SIGSTOP) at a step instead. When the
  * variables are unset this does nothing. DSG_TEST_FAIL_AT makes the first hit of a step throw an
  * I/O error instead (its code from DSG_TEST_FAIL_ERRNO, default EIO): errors, not only kills,
- * must roll back before the commit point and roll forward after it.
+ * must roll back before the commit point and roll forward after it. DSG_TEST_PAUSE_AT with
+ * DSG_TEST_PAUSE_MS blocks the process that long at every hit of a step: time passes in a
+ * phase whatever the machine's speed (the progress tests need a rate to show).
  */
 import { DsgError } from '../errors/DsgError.js';
 
@@ -94,6 +96,10 @@ export function reachStep(step: SyncStep): void {
   if (process.env.DSG_TEST_STOP_AT === step) {
     // Test hook: pause here (SIGSTOP) until the test sends SIGCONT; used for lease takeover.
     process.kill(process.pid, 'SIGSTOP');
+  }
+  if (process.env.DSG_TEST_PAUSE_AT === step) {
+    // Test hook: a blocking pause (nothing else runs meanwhile, as on a very slow machine).
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Number(process.env.DSG_TEST_PAUSE_MS ?? '500'));
   }
   if (process.env.DSG_TEST_FAIL_AT === step) {
     // Test hook: an I/O error here, once per process (the error suite).

@@ -74,7 +74,8 @@ describe('progress', () => {
     const { env, A } = setup();
     big(A, 'input/big.bin', 150, 1);
     big(A, 'input/copy.bin', 150, 1); // same content: one transfer, two files
-    const r = await onPty(A, env, ['init', '-v', '-m', 'first']);
+    // A pause after the small file: the phase lasts long enough for a rate on any machine.
+    const r = await onPty(A, { ...env, DSG_TEST_PAUSE_AT: 'upload-file-done', DSG_TEST_PAUSE_MS: '700' }, ['init', '-v', '-m', 'first']);
     assert.equal(r.code, 0, r.screen);
     const lines = drawnLines(r.screen);
     const bars = lines.filter((l) => /^upload /.test(l));
@@ -152,7 +153,8 @@ describe('progress', () => {
     assert.equal(dsg(A, env, 'init', '-m', 'first').code, 0);
     big(A, 'input/big.bin', 150, 6);
     let typed = false;
-    const r = await onPty(A, env, ['sync', '-m', 'second'], 80, (screen, type) => {
+    // Paused once the bar is up: Ctrl-C lands before the upload is over on any machine.
+    const r = await onPty(A, { ...env, DSG_TEST_PAUSE_AT: 'upload-started', DSG_TEST_PAUSE_MS: '1500' }, ['sync', '-m', 'second'], 80, (screen, type) => {
       if (!typed && /upload +\[.*\/s/.test(screen)) {
         typed = true;
         type('\x03');
@@ -172,7 +174,8 @@ describe('progress', () => {
   it('with stderr not a terminal: a line every DSG_PROGRESS_INTERVAL seconds, none for short operations', async () => {
     const { env, A } = setup();
     big(A, 'input/big.bin', 60, 7);
-    const slow = await dsgAsync(A, { ...env, DSG_PROGRESS_INTERVAL: '0.2' }, 'init', '-m', 'first');
+    // Paused in the upload phase: it lasts longer than the interval on any machine.
+    const slow = await dsgAsync(A, { ...env, DSG_PROGRESS_INTERVAL: '0.2', DSG_TEST_PAUSE_AT: 'upload-started', DSG_TEST_PAUSE_MS: '700' }, 'init', '-m', 'first');
     assert.equal(slow.code, 0, slow.stderr);
     const lines = slow.stderr.split('\n').filter((l) => l.startsWith('dsg: upload: '));
     assert.ok(lines.length >= 2, slow.stderr);
