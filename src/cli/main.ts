@@ -203,7 +203,11 @@ examples(
     .action(action(() => import('./commands/snapfetch.js').then((m) => m.run))),
   ['dsg snapfetch input/survey.csv -n s1', 'dsg snapfetch input/survey.csv -n s1 --overwrite', 'dsg snapfetch input/survey.csv -n 2 -o /tmp/survey-v2.csv', 'dsg snapfetch input/survey.csv -n s1 -o - | head'],
 );
-const car = program.command('car').description('CAR files (the standard IPFS archive) of an IPFS repository\'s snapshots');
+const car = program
+  .command('car')
+  .description('CAR files (the standard IPFS archive) of an IPFS repository\'s snapshots')
+  // "dsg help car export", as for every command: no second help command.
+  .helpCommand(false);
 examples(
   car
     .command('export <file>')

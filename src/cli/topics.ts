@@ -23,7 +23,7 @@ The project config, .dsgconfig.yml, lives in the project's root folder (commit i
   name: survey
   repository: {type: xfs, host: localhost, mountpoint: /srv/repos}
   data_dirs: [input, output, frozen]
-  ignore: {paths: [], names: [.DS_Store, __pycache__], suffixes: [.tmp, .pyc]}
+  ignore: {names: [.DS_Store, __pycache__], suffixes: [.tmp, .pyc]}
 
 - name: the project; its repository is <mountpoint>/<name>. "dsg help backends" lists the repository types.
 - data_dirs: the folders whose files are tracked: any folder with one of these names, at any depth; "*" tracks everything. Default: input, output, frozen; a list you give replaces it.
@@ -67,7 +67,7 @@ Unknown keys in either file are errors that name the closest valid key. "dsg val
   L C -     L differs C   conflict: changed locally,           blocks the sync
                           deleted on remote
   - - R                   new on remote                        download
-  - C -                   deleted on both sides                drop from the cache
+  - C -                   deleted on both sides                drop from cache
   L - -                   new locally                          upload
 
 "dsg status" shows every path sync would act on, grouped as local changes, remote changes and conflicts; "dsg sync --dry-run" prints the exact plan. A sync that only downloads or refreshes the cache makes no new snapshot; uploads and remote deletions make one.
@@ -130,11 +130,13 @@ A clone stopped midway keeps its verified downloads in .dsg/resume/: "dsg clone"
 
 - zfs: the ZFS dataset <pool>/<name>, mounted at <mountpoint>/<name>, with one ZFS snapshot @sN per dsg snapshot ("dsg snapmount" mounts it).
 
-    repository: {type: zfs, host: localhost, pool: tank/repos, mountpoint: /tank/repos}
+    repository: {type: zfs, host: localhost, pool: tank/repos,
+                 mountpoint: /tank/repos}
 
 - s3: a bucket of any S3 engine (AWS, Ceph, MinIO). The repository lives under <prefix>/<name>/, its content stored by hash. Credentials come from the AWS chain (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE), never from the project.
 
-    repository: {type: s3, bucket: lab-data, prefix: repos, endpoint: "https://s3.example.edu"}
+    repository: {type: s3, bucket: lab-data, prefix: repos,
+                 endpoint: "https://s3.example.edu"}
 
 - rclone: any rclone remote, through the rclone program, laid out as for s3; rclone's own config file may be named in dsg.yml as rclone: {config_path}.
 
@@ -142,7 +144,8 @@ A clone stopped midway keeps its verified downloads in .dsg/resume/: "dsg clone"
 
 - ipfs: an embedded, offline IPFS blockstore in a (shared) folder, encrypted by default. The passphrase comes from DSG_IPFS_PASSPHRASE or from the file named by ipfs: {passphrase_file} in dsg.yml. "dsg car export" and "dsg car import" move snapshots as CAR files.
 
-    repository: {type: ipfs, did: "did:key:...", encrypted: true, blockstore: /shared/dsg-blockstore}
+    repository: {type: ipfs, did: "did:key:...", encrypted: true,
+                 blockstore: /shared/dsg-blockstore}
 
 "dsg init --name N --mountpoint DIR" writes the config of an xfs (or, with --repo-type zfs --pool P, a zfs) repository; for the other types write .dsgconfig.yml yourself and run "dsg init".
 
