@@ -203,11 +203,32 @@ describe('help, completion, man page, -C, option meanings', () => {
       assert.equal(syntax.status, 0, `${shell} -n: ${syntax.stderr}`);
     }
     if (hasProgram('zsh')) {
-      const zsh = spawnSync('zsh', ['-fc', 'autoload -U compinit; compinit -u -D; source "$1"; print -r -- $_comps[dsg]; whence -w _dsg__car__export', 'zsh', join(box.base, 'dsg.zsh')], {
+      // An interactive zsh on a pseudo-terminal (zpty) types each line with a TAB in it and
+      // runs it: dsg is a function there that prints the words it got, as completed.
+      const driver = join(box.base, 'drive.zsh');
+      writeFileSync(
+        driver,
+        [
+          'zmodload zsh/zpty',
+          'zpty z zsh -f -i',
+          `zpty -w z "PS1='> '; autoload -U compinit; compinit -u -D; source \${(q)1}; dsg() { print -r -- \\\"ARGS[\\$*]\\\" }"`,
+          'shift',
+          'for line in "$@"; do zpty -w z "$line"; done',
+          "zpty -w z 'exit'",
+          "out=''",
+          'while zpty -r z chunk; do out+=$chunk; done',
+          'print -r -- "$out"',
+        ].join('\n'),
+      );
+      const zsh = spawnSync('zsh', ['-f', driver, join(box.base, 'dsg.zsh'), 'dsg sy\t', 'dsg sync --wa\t5', 'dsg car ex\t', 'dsg help confl\t', 'dsg snapfetch -n s1 --ov\t'], {
+        cwd: box.base,
         encoding: 'utf8',
         env: { ...process.env, HOME: box.home },
+        timeout: 60_000,
       });
-      assert.equal(zsh.stdout, '_dsg\n_dsg__car__export: function\n', zsh.stderr);
+      assert.equal(zsh.error, undefined);
+      const got = [...zsh.stdout.matchAll(/ARGS\[([^\]$]*)\]/g)].map((m) => m[1]);
+      assert.deepEqual(got, ['sync', 'sync --wait 5', 'car export', 'help conflicts', 'snapfetch -n s1 --overwrite'], zsh.stdout);
     }
     if (hasProgram('fish')) {
       const fish = (line: string) =>
