@@ -198,7 +198,7 @@ examples(
     .description('write FILE exactly as it was in snapshot sN (verified)')
     .requiredOption('-n, --snapshot <sN>', 'the snapshot, e.g. s3 or latest (see "dsg log")')
     .option('-o, --output <out>', 'where to write it ("-" for standard output); default <file name>.<sN> in the current folder')
-.option('--overwrite', 'replace the output file when it exists')
+    .option('--overwrite', 'replace the output file when it exists')
     .addOption(oldSpelling('--force', '--overwrite'))
     .action(action(() => import('./commands/snapfetch.js').then((m) => m.run))),
   ['dsg snapfetch input/survey.csv -n s1', 'dsg snapfetch input/survey.csv -n s1 --overwrite', 'dsg snapfetch input/survey.csv -n 2 -o /tmp/survey-v2.csv', 'dsg snapfetch input/survey.csv -n s1 -o - | head'],
