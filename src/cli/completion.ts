@@ -40,6 +40,11 @@ function argumentCompletion(arg: ArgumentSpec | undefined): { kind: ValueKind } 
 
 // --- bash -------------------------------------------------------------------------------------
 
+/** What _dsg_value prints for an option that takes a value: its kind, or "words:" and its choices. */
+function bashValue(o: OptionSpec): string {
+  return o.value!.choices ? `'words:${o.value!.choices.join(' ')}'` : o.value!.kind;
+}
+
 function bash(spec: CommandSpec, globals: OptionSpec[], header: string): string {
   const commands = allCommands(spec);
   const caseOf = (body: (c: CommandSpec) => string | undefined): string =>
@@ -49,8 +54,8 @@ function bash(spec: CommandSpec, globals: OptionSpec[], header: string): string 
       .map(([c, b]) => `    '${c.path.join(' ')}') ${b} ;;`)
       .join('\n');
   const valueCases = [
-    ...commands.flatMap((c) => c.options.filter((o) => o.value).flatMap((o) => names(o).map((n) => `    '${[...c.path, n].join(' ')}') echo ${o.value!.kind} ;;`))),
-    ...globals.filter((o) => o.value).flatMap((o) => names(o).map((n) => `    *' ${n}'|'${n}') echo ${o.value!.kind} ;;`)),
+    ...commands.flatMap((c) => c.options.filter((o) => o.value).flatMap((o) => names(o).map((n) => `    '${[...c.path, n].join(' ')}') echo ${bashValue(o)} ;;`))),
+    ...globals.filter((o) => o.value).flatMap((o) => names(o).map((n) => `    *' ${n}'|'${n}') echo ${bashValue(o)} ;;`)),
   ].join('\n');
   return `# ${header}
 ${INSTALL_HELP.trim().replace(/^/gm, '# ')}
@@ -151,7 +156,7 @@ function zshAction(kind: ValueKind, words?: readonly string[]): string {
 }
 
 function zshOption(o: OptionSpec): string {
-  const value = o.value ? `:${o.value.name}:${zshAction(o.value.kind)}` : '';
+  const value = o.value ? `:${o.value.name}:${zshAction(o.value.kind, o.value.choices)}` : '';
   const desc = `[${zshDescription(o.description)}]${value}`;
   const all = names(o);
   if (all.length === 1) return quote(`${all[0]}${desc}`);
@@ -235,7 +240,7 @@ function fishOption(condition: string | null, o: OptionSpec): string {
   if (condition) parts.push(`-n ${quote(condition)}`);
   if (o.short) parts.push(o.short.length === 2 ? `-s ${o.short.slice(1)}` : `-o ${o.short.slice(1)}`);
   if (o.long) parts.push(`-l ${o.long.slice(2)}`);
-  if (o.value) parts.push(fishValue(o.value.kind));
+  if (o.value) parts.push(o.value.choices ? `-x -a ${quote(o.value.choices.join(' '))}` : fishValue(o.value.kind));
   parts.push(`-d ${quote(o.description)}`);
   return parts.join(' ');
 }

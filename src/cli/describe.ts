@@ -15,8 +15,8 @@ export interface OptionSpec {
   /** The commander flags text, e.g. "-m, --message <text>". */
   flags: string;
   description: string;
-  /** Undefined for a flag that takes no value. */
-  value?: { name: string; kind: ValueKind };
+  /** Undefined for a flag that takes no value; `choices` when only some values are valid. */
+  value?: { name: string; kind: ValueKind; choices?: readonly string[] };
   defaultValue?: unknown;
   hidden: boolean;
 }
@@ -54,7 +54,7 @@ function helpOption(): OptionSpec {
 
 function kindOf(valueName: string): ValueKind {
   if (/dir/.test(valueName)) return 'dir';
-  if (/file|out/.test(valueName)) return 'file';
+  if (/file|out|path/.test(valueName)) return 'file';
   return 'text';
 }
 
@@ -65,7 +65,7 @@ function optionSpec(o: Option): OptionSpec {
     long: o.long,
     flags: o.flags,
     description: o.description,
-    value: valueName === undefined ? undefined : { name: valueName, kind: kindOf(valueName) },
+    value: valueName === undefined ? undefined : { name: valueName, kind: kindOf(valueName), choices: o.argChoices },
     defaultValue: o.defaultValue,
     hidden: o.hidden,
   };

@@ -51,6 +51,7 @@ const EXIT_CODES = [
   ['2', 'usage error: an unknown command or option, or a bad value'],
   ['3', 'conflicts need resolution (see conflicts.txt and "dsg help conflicts")'],
   ['4', 'the repository or the working copy is locked by another writer'],
+  ['5', 'dsg status -q: sync has something to do'],
   ['130', 'interrupted (Ctrl-C, SIGTERM): rolled back, or finished first, as the message says'],
   ['141', 'the output pipe was closed by its reader (dsg log | head -1), as git'],
 ] as const;
@@ -61,7 +62,7 @@ const ENVIRONMENT = [
   ['DSG_IPFS_PASSPHRASE', 'the passphrase of an encrypted IPFS repository (before ipfs.passphrase_file of dsg.yml)'],
   ['AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_PROFILE, AWS_REGION', 'credentials and region of S3 repositories (the standard AWS chain)'],
   ['SSH_AUTH_SOCK', 'the SSH agent, the first source of keys for repositories on other hosts'],
-  ['NO_COLOR', 'when set to anything but the empty string, no colour in the output'],
+  ['NO_COLOR', 'when set to anything but the empty string, no colour in the output (as does TERM=dumb); --color always overrides it'],
   ['COLUMNS', 'the width help topics are wrapped to when the output is not a terminal (default 80)'],
   ['DSG_SCAN_THREADS', '1 keeps the scan of the working copy on one thread'],
 ] as const;

@@ -11,8 +11,8 @@ import { after, describe, it } from 'node:test';
 import { CLI, dsg, put, Sandbox } from '../helpers/cli.js';
 
 const TOPIC_NAMES = ['config', 'states', 'conflicts', 'recovery', 'backends'];
-/** The project folder (the built CLI is <root>/dist/src/cli/main.js). */
-const ROOT = resolve(dirname(CLI), '..', '..', '..');
+/** The project folder (the built command is <root>/dist/bin/dsg.js). */
+const ROOT = resolve(dirname(CLI), '..', '..');
 
 function hasProgram(name: string): boolean {
   return spawnSync('sh', ['-c', 'command -v "$1"', 'sh', name]).status === 0;
@@ -173,6 +173,8 @@ describe('help, completion, man page, -C, option meanings', () => {
     assert.deepEqual(complete('blame', 'inp'), ['input']);
     assert.deepEqual(complete('-C', 'in'), ['input'], 'folders after -C');
     assert.deepEqual(complete('sync', '--wait', ''), [], 'a number: nothing to offer');
+    assert.deepEqual(complete('status', '--color', 'a'), ['auto', 'always'], 'the values an option accepts');
+    assert.deepEqual(complete('status', 'inp'), ['input'], 'status [paths...]: files and folders');
     assert.deepEqual(complete('snapfetch', 'input/survey.csv', '-o', 'input/s'), ['input/survey.csv']);
 
     // Generated from the program: every command, and every option each --help lists.
