@@ -38,14 +38,12 @@ export function topicsHelpText(): string {
 }
 
 export async function run({ out, flags }: CommandIO, program: Command, words: string[]): Promise<void> {
-  if (words.length === 0) {
-    program.outputHelp();
-    return;
-  }
   const topic = words.length === 1 ? findTopic(words[0]) : undefined;
   const cmd = topic ? undefined : findCommand(program, words);
   if (cmd) {
-    cmd.outputHelp();
+    // --json: the help as --help prints it, in a document (dsg.help.v1) like every other result.
+    if (flags.json) out.result({ kind: cmd === program ? 'overview' : 'command', name: words.join(' '), summary: cmd.description(), text: cmd.helpInformation() });
+    else cmd.outputHelp();
     return;
   }
   if (!topic) {
@@ -56,6 +54,6 @@ export async function run({ out, flags }: CommandIO, program: Command, words: st
       { exitCode: 2 },
     );
   }
-  if (flags.json) out.result({ topic: topic.name, summary: topic.summary, text: topic.text });
+  if (flags.json) out.result({ kind: 'topic', name: topic.name, summary: topic.summary, text: topic.text });
   else process.stdout.write(renderTopic(topic, terminalWidth()));
 }

@@ -94,7 +94,7 @@ describe('help, completion, man page, -C, option meanings', () => {
     assert.equal(words(narrow.stdout), page('recovery'));
 
     const json = dsg(here, env, '--json', 'help', 'states');
-    assert.equal(json.json.topic, 'states');
+    assert.equal(json.json.name, 'states');
 
     const bad = dsg(here, env, 'help', 'colours');
     assert.equal(bad.code, 2);
