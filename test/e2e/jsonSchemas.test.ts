@@ -179,6 +179,7 @@ describe('--json of car export and import (IPFS repository)', () => {
 
   it('help, completion', () => {
     const here = box.base;
+    const ana = box.userEnv('Ana', 'ana@example.org');
     assert.equal(assertSchema(dsg(here, ana, 'help', 'states', '--json'), 'dsg.help.v1').kind, 'topic');
     assert.equal(assertSchema(dsg(here, ana, '--json', 'help', 'car', 'export'), 'dsg.help.v1').name, 'car export');
     assert.equal(assertSchema(dsg(here, ana, '--json', 'help'), 'dsg.help.v1').kind, 'overview');
