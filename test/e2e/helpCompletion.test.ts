@@ -121,7 +121,7 @@ describe('help, completion, man page, -C, option meanings', () => {
     assert.deepEqual(status.json.localChanges.map((r: { path: string }) => r.path), ['input/b.csv']);
     // Relative -C folders add up (as git's), and subfolders of a project work.
     assert.equal(dsg(here, env, '-C', 'proj', '-C', 'input', 'status', '--json').json.snapshot, 's1');
-    assert.equal(dsg(here, env, '--directory', join(A, 'input'), 'log', '--json').json[0].message, 'start');
+    assert.equal(dsg(here, env, '--directory', join(A, 'input'), 'log', '--json').json.snapshots[0].message, 'start');
 
     const missing = dsg(here, env, '-C', 'no-such-folder', 'status');
     assert.equal(missing.code, 2);
