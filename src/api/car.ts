@@ -51,7 +51,7 @@ export async function carExport(opts: CarExportOptions): Promise<CarExportResult
     const keys = ['.dsg/repository.json', ...[...hashes].sort().map(objectKey), ...present];
 
     const out = resolve(opts.cwd ?? process.cwd(), opts.out);
-    if (existsSync(out) && !opts.force) throw new DsgError('OUTPUT_EXISTS', `${out} exists; choose another file or pass --force to replace it.`, { exitCode: 2 });
+    if (existsSync(out) && !opts.force) throw new DsgError('OUTPUT_EXISTS', `${out} exists; choose another file or pass --overwrite to replace it.`, { exitCode: 2 });
     // Written beside its final name, renamed when complete: a killed export leaves no partial CAR.
     const tmp = join(dirname(out), `.${Date.now()}-${process.pid}.car.tmp`);
     const file = createWriteStream(tmp, { flags: 'wx' });

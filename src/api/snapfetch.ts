@@ -77,7 +77,7 @@ export async function snapfetch(opts: SnapfetchOptions): Promise<SnapfetchResult
     let out = resolve(cwd, opts.out ?? `${basename(path)}.${id}`);
     if (statSync(out, { throwIfNoEntry: false })?.isDirectory()) out = join(out, `${basename(path)}.${id}`);
     if (existsSync(out) && !opts.force) {
-      throw new DsgError('OUTPUT_EXISTS', `snapfetch: ${out} already exists; nothing was written. Choose another name with -o, or pass --force to replace it.`);
+      throw new DsgError('OUTPUT_EXISTS', `snapfetch: ${out} already exists; nothing was written. Choose another name with -o, or pass --overwrite to replace it.`);
     }
     const { size } = await fetchToFile(remote, entry, id, out);
     const rel = relative(project.root, out);

@@ -60,14 +60,14 @@ async function prepareMountpoint(dir: string): Promise<boolean> {
   const st = await stat(dir).catch(() => null);
   if (st === null) {
     await mkdir(dir, { recursive: true }).catch((err: Error) => {
-      throw new DsgError('MOUNTPOINT_UNWRITABLE', `snapmount: cannot create ${dir}: ${err.message}. Choose another place with --mountpoint.`, { cause: err });
+      throw new DsgError('MOUNTPOINT_UNWRITABLE', `snapmount: cannot create ${dir}: ${err.message}. Choose another folder: dsg snapmount -n <sN> <dir>.`, { cause: err });
     });
     return true;
   }
-  if (!st.isDirectory()) throw new DsgError('MOUNTPOINT_NOT_EMPTY', `snapmount: ${dir} exists and is not a folder. Choose another place with --mountpoint.`);
+  if (!st.isDirectory()) throw new DsgError('MOUNTPOINT_NOT_EMPTY', `snapmount: ${dir} exists and is not a folder. Choose another folder: dsg snapmount -n <sN> <dir>.`);
   const inside = await readdir(dir);
   if (inside.length > 0) {
-    throw new DsgError('MOUNTPOINT_NOT_EMPTY', `snapmount: ${dir} is not empty (${inside.length} item${inside.length === 1 ? '' : 's'}); dsg only materialises into an empty or new folder. Choose another place with --mountpoint, or remove it first (chmod -R u+w ${dir} && rm -rf ${dir}).`);
+    throw new DsgError('MOUNTPOINT_NOT_EMPTY', `snapmount: ${dir} is not empty (${inside.length} item${inside.length === 1 ? '' : 's'}); dsg only materialises into an empty or new folder. Choose another folder: dsg snapmount -n <sN> <dir>, or remove it first (chmod -R u+w ${dir} && rm -rf ${dir}).`);
   }
   return false;
 }

@@ -2,13 +2,15 @@
 /**
  * The dsg command line: parses arguments and prints; all logic lives in the library (src/api).
  */
-import { Command, CommanderError, Option } from 'commander';
+import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { WRITER_VERSION } from '../manifest/types.js';
 import { printableLines } from './printable.js';
 import { requestInterrupt } from '../protocol/steps.js';
 import { releaseTerminal } from './progress.js';
 import { printAbove } from './statusLine.js';
-import { action, examples } from './run.js';
+import { accumulateDirectory, action, examples, type CommandIO } from './run.js';
+import { INSTALL_HELP, topicsHelpText } from './help.js';
+import { TOPICS } from './topics.js';
 import { errorDocument } from './output.js';
 import { COLOR_MODES, paint } from './color.js';
 
@@ -30,7 +32,10 @@ program
   .addOption(colorOption())
   .option('--progress', 'show progress even with -q, or with --json (as JSON lines on stderr)')
   .option('--no-progress', 'show no progress at all')
+  .option('-C, --directory <dir>', 'run as if dsg was started in <dir> (as git -C)', accumulateDirectory)
   .enablePositionalOptions(false)
+  // dsg's own "help" command (below) also knows the help topics.
+  .helpCommand(false)
   .exitOverride()
   // Usage errors in dsg's voice: the "dsg:" prefix of every error, a pointer to --help, and with
   // --json the same {schema: "dsg.error.v1", error: {code, message}} document on stdout as any other failure.
@@ -54,7 +59,22 @@ Examples:
   $ dsg sync --no-progress -m "nightly" >> sync.log   # no progress lines in the log
 
 Exit codes: 0 success, 1 failure, 2 usage error, 3 conflicts need resolution, 4 locked by another writer, 5 "status -q": sync has something to do, 130 interrupted.`,
-  );
+  )
+  .addHelpText('after', topicsHelpText());
+
+/** --wait means the same everywhere a command takes the repository's write lock (docs/cli.md). */
+function waitOption(): Option {
+  return new Option('--wait <seconds>', "how long to wait for another writer's repository lock").default(300).argParser((value) => {
+    const seconds = Number(value);
+    if (value.trim() === '' || !Number.isFinite(seconds) || seconds < 0) throw new InvalidArgumentError('give a number of seconds, e.g. --wait 60 (0: do not wait).');
+    return seconds;
+  });
+}
+
+/** Old spellings kept working, out of --help (docs/cli.md, "Options that mean the same everywhere"). */
+function oldSpelling(flags: string, now: string): Option {
+  return new Option(flags, `old spelling of ${now}`).hideHelp();
+}
 
 // Each command's definition is here (its --help needs it); its module, and through it the
 // library, zod, yaml, ssh2 and the native hashers, load only when it runs (P4).
@@ -72,6 +92,7 @@ examples(
     .option('--normalize', 'rename invalid paths to a valid form (reported) instead of refusing')
     .option('--force', 'override the safety rails')
     .option('--dry-run', 'show what would be uploaded; write nothing at all')
+    .addOption(waitOption())
     .action(action(() => import('./commands/init.js').then((m) => m.run))),
   [
     'dsg init                      # uses the .dsgconfig.yml in this folder',
@@ -130,7 +151,7 @@ examples(
     .addOption(new Option('--prefer <side>', 'resolve every conflict in this run: local, remote, or newer (the later mtime; a deletion never wins over an edit); the losing local version is kept as a backup').choices(['local', 'remote', 'newer']))
     .option('--normalize', 'rename invalid paths to a valid form (reported) instead of refusing')
     .option('--force', 'override the safety rails (empty scan, mass deletion)')
-    .option('--wait <seconds>', "how long to wait for another writer's lock", '300')
+    .addOption(waitOption())
     .action(action(() => import('./commands/sync.js').then((m) => m.run))),
   ['dsg sync -m "add wave 3 survey"', 'dsg sync --dry-run', 'dsg sync --prefer remote    # in a script: the repository wins every conflict', 'dsg sync --json | jq .snapshot'],
 );
@@ -159,7 +180,7 @@ examples(
   program
     .command('recover')
     .description('finish or undo an interrupted sync on both sides (also automatic before other commands)')
-    .option('--wait <seconds>', 'wait this long for a writer holding the repository lock', '30')
+    .addOption(waitOption())
     .option('--break-lock', 'first remove the repository lock (.dsg/lock.json), when its holder is really gone')
     .action(action(() => import('./commands/recover.js').then((m) => m.run))),
   ['dsg recover', 'dsg recover --json', 'dsg recover --break-lock'],
@@ -177,17 +198,23 @@ examples(
     .description('write FILE exactly as it was in snapshot sN (verified)')
     .requiredOption('-n, --snapshot <sN>', 'the snapshot, e.g. s3 or latest (see "dsg log")')
     .option('-o, --output <out>', 'where to write it ("-" for standard output); default <file name>.<sN> in the current folder')
-    .option('--force', 'replace the output file when it exists')
+    .option('--overwrite', 'replace the output file when it exists')
+    .addOption(oldSpelling('--force', '--overwrite'))
     .action(action(() => import('./commands/snapfetch.js').then((m) => m.run))),
-  ['dsg snapfetch input/survey.csv -n s1', 'dsg snapfetch input/survey.csv -n 2 -o /tmp/survey-v2.csv', 'dsg snapfetch input/survey.csv -n s1 -o - | head'],
+  ['dsg snapfetch input/survey.csv -n s1', 'dsg snapfetch input/survey.csv -n s1 --overwrite', 'dsg snapfetch input/survey.csv -n 2 -o /tmp/survey-v2.csv', 'dsg snapfetch input/survey.csv -n s1 -o - | head'],
 );
-const car = program.command('car').description('CAR files (the standard IPFS archive) of an IPFS repository\'s snapshots');
+const car = program
+  .command('car')
+  .description('CAR files (the standard IPFS archive) of an IPFS repository\'s snapshots')
+  // "dsg help car export", as for every command: no second help command.
+  .helpCommand(false);
 examples(
   car
     .command('export <file>')
     .description('write a snapshot (its data and the manifests up to it) as a CAR file any IPFS node can import or pin')
     .option('-n, --snapshot <sN>', 'the snapshot, e.g. s3 or latest; default the current one')
-    .option('--force', 'replace the output file when it exists')
+    .option('--overwrite', 'replace the output file when it exists')
+    .addOption(oldSpelling('--force', '--overwrite'))
     .action(action(() => import('./commands/car.js').then((m) => m.runExport))),
   ['dsg car export survey-s3.car -n s3', 'dsg car export latest.car && ipfs dag import latest.car'],
 );
@@ -202,10 +229,11 @@ examples(
   program
     .command('snapmount')
     .description('make snapshot sN browsable, read-only (ZFS: mounts @sN; other repositories: a verified copy)')
+    .argument('[dir]', 'an empty or new folder outside the working copy; default <project folder>-snapshot-<sN> beside the project')
     .requiredOption('-n, --snapshot <sN>', 'the snapshot, e.g. s3 or latest (see "dsg log")')
-    .option('--mountpoint <dir>', 'an empty or new folder outside the working copy; default <project folder>-snapshot-<sN> beside the project')
+    .addOption(oldSpelling('--mountpoint <dir>', 'the [dir] argument'))
     .action(action(() => import('./commands/snapmount.js').then((m) => m.run))),
-  ['dsg snapmount -n s2', 'dsg snapmount -n s2 --mountpoint /tmp/proj-s2'],
+  ['dsg snapmount -n s2', 'dsg snapmount -n s2 ../proj-s2', 'dsg snapunmount ../proj-s2'],
 );
 examples(
   program
@@ -262,6 +290,34 @@ examples(
     .action(action(() => import('./commands/listRepos.js').then((m) => m.run))),
   ['dsg list-repos', 'dsg list-repos --json'],
 );
+examples(
+  program
+    .command('help')
+    .description(`show help for a command, or a help topic (${TOPICS.map((t) => t.name).join(', ')})`)
+    .argument('[name...]', 'a command ("sync", "car export") or a topic')
+    .action(action(() => import('./help.js').then((m) => (io: CommandIO, name: string[]) => m.run(io, program, name)))),
+  ['dsg help', 'dsg help sync', 'dsg help conflicts', 'COLUMNS=60 dsg help states'],
+);
+examples(
+  program
+    .command('completion')
+    .description('print a completion script for bash, zsh or fish')
+    .addArgument(new Argument('<shell>', 'the shell').choices(['bash', 'zsh', 'fish']))
+    .addHelpText('after', () => INSTALL_HELP)
+    .action(action(() => import('./completion.js').then((m) => (io: CommandIO, shell: 'bash' | 'zsh' | 'fish') => m.run(io, program, shell)))),
+  ['dsg completion bash > ~/.local/share/bash-completion/completions/dsg', 'source <(dsg completion bash)'],
+);
+// The man page (npm run build writes it to man/dsg.1): hidden, as users read it with "man dsg".
+program
+  .command('manpage', { hidden: true })
+  .description('print the man page dsg(1) (roff)')
+  .action(
+    action(() =>
+      import('./man.js').then((m) => async () => {
+        process.stdout.write(m.manPage(program));
+      }),
+    ),
+  );
 
 // (car's subcommands too: "dsg car export x.car --json" shows --json in its --help.)
 for (const cmd of [...program.commands, ...car.commands]) {

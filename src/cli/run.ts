@@ -2,6 +2,9 @@
  * The glue every command uses: read global flags, run the action, print, pick the exit code.
  */
 import type { Command } from 'commander';
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { DsgError } from '../errors/DsgError.js';
 import { interruptRequested } from '../protocol/steps.js';
 import { Output, type GlobalFlags } from './output.js';
 import { commandProgress } from './progress.js';
@@ -29,6 +32,7 @@ export function action<A extends unknown[]>(load: () => Promise<CommandAction<A>
     const out = new Output(flags, commandPath(cmd));
     const progress = commandProgress(flags);
     try {
+      changeDirectory((flags as { directory?: string }).directory);
       if (flags.verbose && !flags.quiet) await describeUserConfig();
       const fn = await load();
       const code = await fn({ out, progress, flags }, ...(args.slice(0, -1) as A));
@@ -53,8 +57,12 @@ export function commandPath(cmd: Command): string {
   return names.join('-');
 }
 
+/** Each command's examples, for the man page (src/cli/man.ts). */
+export const commandExamples = new WeakMap<Command, string[]>();
+
 /** "Examples:" block appended to a command's --help. */
 export function examples(cmd: Command, lines: string[]): Command {
+  commandExamples.set(cmd, lines);
   return cmd.addHelpText('after', `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`);
 }
 
@@ -63,4 +71,25 @@ async function describeUserConfig(): Promise<void> {
   const [{ userConfigPaths }, { existsSync }] = await Promise.all([import('../config/userConfig.js'), import('node:fs')]);
   const list = userConfigPaths().map((p) => `${p} (${existsSync(p) ? 'read' : 'not found'})`);
   process.stderr.write(`dsg: user config, in order (later keys override earlier ones): ${list.join(', ')}\n`);
+}
+
+/**
+ * -C DIR (as git -C): run as if dsg had been started in DIR. Done before the command's module
+ * loads, so nothing has read the current folder yet.
+ */
+function changeDirectory(dir: string | undefined): void {
+  if (dir === undefined) return;
+  let isDir = false;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch {
+    // reported below, in the same words as a file that is not a folder
+  }
+  if (!isDir) throw new DsgError('USAGE', `-C ${dir}: no such folder. Give an existing folder (a relative one is taken from where you run dsg).`, { exitCode: 2 });
+  process.chdir(dir);
+}
+
+/** -C given more than once: each relative folder is taken from the one before, as git does. */
+export function accumulateDirectory(value: string, previous: string | undefined): string {
+  return previous === undefined ? value : resolve(previous, value);
 }

@@ -276,7 +276,7 @@ describe('repository-side rules', () => {
     }
     writeFileSync(join(repo, '.dsg/lock.json'), '{}'); // something to recover: readers take the lock
     const before = fullState(outside);
-    // The lock stays (unreadable, not broken): recover would wait its default 30 s for it.
+    // The lock stays (unreadable, not broken): recover would wait up to --wait (default 300 s) for it.
     for (const cmd of [['status'], ['log'], ['recover', '--wait', '1']]) dsg(A, envA, ...cmd);
     assert.deepEqual(fullState(outside), before);
     // A writer refuses to write through them (the planted lock removed first: a writer would

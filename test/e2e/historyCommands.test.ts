@@ -181,8 +181,8 @@ describe('history commands over a three-user history', () => {
   it('snapfetch refuses to overwrite, and names the snapshot, a missing file and links', () => {
     const again = dsg(C, carl, 'snapfetch', 'input/a.bin', '-n', 's1');
     assert.equal(again.code, 1);
-    assert.match(again.stderr, /a\.bin\.s1 already exists.*--force/);
-    ok(dsg(C, carl, 'snapfetch', 'input/a.bin', '-n', 's1', '--force'), 'snapfetch --force');
+    assert.match(again.stderr, /a\.bin\.s1 already exists.*--overwrite/);
+    ok(dsg(C, carl, 'snapfetch', 'input/a.bin', '-n', 's1', '--overwrite'), 'snapfetch --overwrite');
     const gone = dsg(C, carl, 'snapfetch', 'input/a.bin', '-n', 's3', '--json');
     assert.equal(gone.code, 1);
     assert.equal(gone.json.error.code, 'FILE_NOT_IN_SNAPSHOT');

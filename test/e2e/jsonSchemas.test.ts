@@ -176,6 +176,16 @@ describe('--json of car export and import (IPFS repository)', () => {
     const im = assertSchema(dsg(fresh.project('b'), fresh.userEnv('Bo', 'bo@example.org'), 'car', 'import', car, '--json'), 'dsg.car-import.v1');
     assert.deepEqual(im.snapshots, ['s1']);
   });
+
+  it('help, completion', () => {
+    const here = box.base;
+    const ana = box.userEnv('Ana', 'ana@example.org');
+    assert.equal(assertSchema(dsg(here, ana, 'help', 'states', '--json'), 'dsg.help.v1').kind, 'topic');
+    assert.equal(assertSchema(dsg(here, ana, '--json', 'help', 'car', 'export'), 'dsg.help.v1').name, 'car export');
+    assert.equal(assertSchema(dsg(here, ana, '--json', 'help'), 'dsg.help.v1').kind, 'overview');
+    assertSchema(dsg(here, ana, '--json', 'help', 'colours'), 'dsg.error.v1', 'an unknown topic');
+    assert.match(assertSchema(dsg(here, ana, 'completion', 'fish', '--json'), 'dsg.completion.v1').script, /complete -c dsg/);
+  });
 });
 
 describe('docs/json has exactly the schemas the commands need', () => {

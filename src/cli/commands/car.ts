@@ -2,8 +2,8 @@ import { carExport, carImport } from '../../api/car.js';
 import { formatBytes } from '../output.js';
 import type { CommandIO } from '../run.js';
 
-export async function runExport({ out }: CommandIO, file: string, o: { snapshot?: string; force?: boolean }): Promise<void> {
-  const r = await carExport({ out: file, snapshot: o.snapshot, force: o.force });
+export async function runExport({ out }: CommandIO, file: string, o: { snapshot?: string; overwrite?: boolean; force?: boolean }): Promise<void> {
+  const r = await carExport({ out: file, snapshot: o.snapshot, force: o.overwrite || o.force });
   out.result(r);
   out.say(`Exported ${r.snapshot} to ${r.out}: ${r.objects} objects, ${r.blocks} blocks (${formatBytes(r.bytes)}), root ${r.root}.`);
 }

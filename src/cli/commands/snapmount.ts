@@ -1,9 +1,12 @@
 import { snapmount, snapunmount } from '../../api/snapmount.js';
+import { DsgError } from '../../errors/DsgError.js';
 import { formatBytes } from '../output.js';
 import type { CommandIO } from '../run.js';
 
-export async function run({ out, progress }: CommandIO, o: { snapshot: string; mountpoint?: string }): Promise<number | void> {
-  const r = await snapmount({ snapshot: o.snapshot, mountpoint: o.mountpoint, progress });
+export async function run({ out, progress }: CommandIO, dir: string | undefined, o: { snapshot: string; mountpoint?: string }): Promise<number | void> {
+  // --mountpoint is the old spelling of the [dir] argument (docs/cli.md).
+  if (dir !== undefined && o.mountpoint !== undefined && dir !== o.mountpoint) throw new DsgError('USAGE', `snapmount: two folders given (${dir} and --mountpoint ${o.mountpoint}); give one.`, { exitCode: 2 });
+  const r = await snapmount({ snapshot: o.snapshot, mountpoint: dir ?? o.mountpoint, progress });
   out.result(r);
   if (r.method === 'mounted') {
     out.say(`Snapshot ${r.snapshot} is mounted read-only at ${r.mountpoint}: ${r.files} files (${formatBytes(r.bytes)}), ${r.links} links.`);
