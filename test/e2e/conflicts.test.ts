@@ -4,10 +4,11 @@
  * exactly where a local file was overwritten or deleted; the other copy receives the result.
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { cleanupAll, dsg, put, Sandbox } from '../helpers/cli.js';
+import { conflictScene } from '../helpers/conflictScene.js';
 import { treeState } from '../helpers/trees.js';
 
 const BACKUP = /~\d{8}T\d{6}[+-]\d{4}~$/;
@@ -16,27 +17,7 @@ function withoutBackups(t: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(t).filter(([p]) => !BACKUP.test(p)));
 }
 
-function setUp(box: Sandbox) {
-  const envA = box.userEnv('Ana', 'ana@example.org');
-  const envB = box.userEnv('Ben', 'ben@example.org');
-  const A = box.project('a');
-  const B = box.project('b');
-  for (let i = 0; i < 6; i++) put(A, `input/keep${i}`, `keep ${i}`);
-  for (const f of ['all', 'del_local', 'del_remote']) put(A, `input/${f}`, `${f} v1`);
-  assert.equal(dsg(A, envA, 'init').code, 0);
-  copyFileSync(join(A, '.dsgconfig.yml'), join(B, '.dsgconfig.yml'));
-  assert.equal(dsg(B, envB, 'clone').code, 0);
-  put(B, 'input/all', 'all from ben');
-  put(B, 'input/del_local', 'del_local from ben');
-  put(B, 'input/add', 'add from ben');
-  unlinkSync(join(B, 'input/del_remote'));
-  assert.equal(dsg(B, envB, 'sync', '-m', 'ben').code, 0);
-  put(A, 'input/all', 'all from ana');
-  unlinkSync(join(A, 'input/del_local'));
-  put(A, 'input/add', 'add from ana');
-  put(A, 'input/del_remote', 'del_remote from ana');
-  return { A, B, envA, envB };
-}
+const setUp = conflictScene;
 
 /** Keep one choice line per block: `pick(path)` says which. */
 function choose(file: string, pick: (path: string, offered: string[]) => string): void {

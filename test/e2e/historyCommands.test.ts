@@ -6,22 +6,13 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CLI, dsg, put, Sandbox } from '../helpers/cli.js';
-import { treeState } from '../helpers/trees.js';
+import { treeState, makeWritable } from '../helpers/trees.js';
 import { parseManifestTime } from '../../src/manifest/time.js';
 
-/** Make a read-only materialised tree removable again. */
-function makeWritable(dir: string): void {
-  if (!existsSync(dir)) return;
-  chmodSync(dir, 0o755);
-  for (const d of readdirSync(dir, { withFileTypes: true })) {
-    if (d.isDirectory()) makeWritable(join(dir, d.name));
-    else if (d.isFile()) chmodSync(join(dir, d.name), 0o644);
-  }
-}
 
 function sleep(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);

@@ -5,25 +5,17 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { CLI, dsg, put, Sandbox } from '../helpers/cli.js';
+import { makeWritable } from '../helpers/trees.js';
 import { ipfsBackend } from '../helpers/ipfs.js';
 import { assertSchema, projectRoot, schemaNames, exercisedSchemas } from '../helpers/jsonSchemas.js';
 
 /** Schemas whose success no local repository can produce: validated by the ZFS suite (test/e2e/zfs.test.ts). */
 const ZFS_ONLY = ['dsg.snapunmount.v1'];
 
-/** A snapmount copy is read-only: make it removable with its sandbox. */
-function makeWritable(dir: string): void {
-  if (!existsSync(dir)) return;
-  chmodSync(dir, 0o755);
-  for (const d of readdirSync(dir, { withFileTypes: true })) {
-    if (d.isDirectory()) makeWritable(join(dir, d.name));
-    else if (d.isFile()) chmodSync(join(dir, d.name), 0o644);
-  }
-}
 
 /** Commands (subcommands joined by "-") whose --help offers --json, read from the built CLI's help. */
 function commandsWithJson(path: string[] = []): string[] {

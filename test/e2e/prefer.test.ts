@@ -4,37 +4,17 @@
  * makes; the repository and the working copy end as the choice says.
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, readFileSync, statSync, unlinkSync, utimesSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { dsg, put, sandboxes, type Sandbox } from '../helpers/cli.js';
+import { dsg, sandboxes } from '../helpers/cli.js';
+import { conflictScene } from '../helpers/conflictScene.js';
 import { treeState } from '../helpers/trees.js';
 
 const BACKUP = /~\d{8}T\d{6}[+-]\d{4}~$/;
 const box = sandboxes();
 
-/** Ana and Ben each change the same four files (one row of each conflict kind); Ben synced first. */
-function setUp(b: Sandbox) {
-  const envA = b.userEnv('Ana', 'ana@example.org');
-  const envB = b.userEnv('Ben', 'ben@example.org');
-  const A = b.project('a');
-  const B = b.project('b');
-  for (let i = 0; i < 6; i++) put(A, `input/keep${i}`, `keep ${i}`);
-  for (const f of ['all', 'del_local', 'del_remote']) put(A, `input/${f}`, `${f} v1`);
-  assert.equal(dsg(A, envA, 'init').code, 0);
-  copyFileSync(join(A, '.dsgconfig.yml'), join(B, '.dsgconfig.yml'));
-  assert.equal(dsg(B, envB, 'clone').code, 0);
-  put(B, 'input/all', 'all from ben');
-  put(B, 'input/del_local', 'del_local from ben');
-  put(B, 'input/add', 'add from ben');
-  unlinkSync(join(B, 'input/del_remote'));
-  assert.equal(dsg(B, envB, 'sync', '-m', 'ben').code, 0);
-  put(A, 'input/all', 'all from ana');
-  unlinkSync(join(A, 'input/del_local'));
-  put(A, 'input/add', 'add from ana');
-  put(A, 'input/del_remote', 'del_remote from ana');
-  return { A, B, envA, envB, repo: b.repo() };
-}
+const setUp = conflictScene;
 
 const content = (root: string, p: string): string | null => (existsSync(join(root, p)) ? readFileSync(join(root, p), 'utf8') : null);
 const backupsOf = (root: string): string[] => Object.keys(treeState(root)).filter((p) => BACKUP.test(p)).map((p) => p.replace(BACKUP, '')).sort();

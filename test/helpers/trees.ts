@@ -1,5 +1,5 @@
 /** Snapshots of folders for byte-for-byte comparisons in tests. */
-import { lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { xxh3Hex } from '../../src/manifest/hash.js';
 
@@ -24,4 +24,14 @@ export function treeState(root: string, opts: { includeHidden?: boolean } = {}):
 /** Every file under a folder, hidden ones included, with content: for "nothing changed" checks. */
 export function fullState(root: string): Record<string, string> {
   return treeState(root, { includeHidden: true });
+}
+
+/** Make a read-only tree (a snapmount copy, a materialised snapshot) removable again. */
+export function makeWritable(dir: string): void {
+  if (!existsSync(dir)) return;
+  chmodSync(dir, 0o755);
+  for (const d of readdirSync(dir, { withFileTypes: true })) {
+    if (d.isDirectory()) makeWritable(join(dir, d.name));
+    else if (d.isFile()) chmodSync(join(dir, d.name), 0o644);
+  }
 }
