@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { DsgError } from '../errors/DsgError.js';
 import type { CommandIO } from './run.js';
-import { findTopic, renderTopic, terminalWidth, TOPICS } from './topics.js';
+import { findTopic, renderTopic, topicWidth, TOPICS } from './topics.js';
 
 /** The visible subcommand named by `words` ("car export"), or undefined. */
 function findCommand(program: Command, words: readonly string[]): Command | undefined {
@@ -55,5 +55,5 @@ export async function run({ out, flags }: CommandIO, program: Command, words: st
     );
   }
   if (flags.json) out.result({ kind: 'topic', name: topic.name, summary: topic.summary, text: topic.text });
-  else process.stdout.write(renderTopic(topic, terminalWidth()));
+  else process.stdout.write(renderTopic(topic, topicWidth()));
 }

@@ -113,11 +113,11 @@ const IO_HINT: Record<string, string> = {
 };
 
 /**
- * Columns human output may fill: the terminal's width; off a terminal COLUMNS when set (as ls
- * and git read it), else 80.
+ * Columns output to `stream` may fill: the terminal's width; off a terminal COLUMNS when set (as
+ * ls and git read it), else 80. Status rows, help topics and the progress line all use it.
  */
-export function terminalWidth(): number {
-  if (process.stdout.isTTY && process.stdout.columns > 0) return process.stdout.columns;
+export function terminalWidth(stream: NodeJS.WriteStream = process.stdout): number {
+  if (stream.isTTY && stream.columns > 0) return stream.columns;
   const env = Number(process.env.COLUMNS);
   return Number.isInteger(env) && env > 0 ? env : 80;
 }

@@ -15,7 +15,7 @@
  * library comparable to this file, which draws the line itself.
  */
 import { silentProgress, type Progress } from '../transaction/progress.js';
-import { formatBytes, type GlobalFlags } from './output.js';
+import { formatBytes, terminalWidth, type GlobalFlags } from './output.js';
 import { printAbove, setStatusLine } from './statusLine.js';
 
 export type ProgressMode = 'off' | 'bar' | 'ascii' | 'lines' | 'json';
@@ -159,9 +159,8 @@ function bar(fraction: number, width: number, ascii: boolean): string {
   return (ascii ? '#' : '█').repeat(done) + (ascii ? '-' : '░').repeat(width - done);
 }
 
-function terminalWidth(): number {
-  const cols = process.stderr.columns || Number(process.env.COLUMNS) || 80;
-  return Math.max(20, cols) - 1; // the last column would wrap on some terminals
+function lineWidth(): number {
+  return Math.max(20, terminalWidth(process.stderr)) - 1; // the last column would wrap on some terminals
 }
 
 const REDRAW_MS = 100;
@@ -237,7 +236,7 @@ class TerminalProgress implements Progress {
     m.sample(now);
     const fraction = m.totalBytes > 0 || m.totalFiles > 0 ? (m.percent() ?? 0) / 100 : null;
     const label = fraction === null ? `${m.name}${this.ascii ? '...' : '…'}` : m.name;
-    const text = layoutLine(label, m.fields(now), fraction, terminalWidth(), this.ascii);
+    const text = layoutLine(label, m.fields(now), fraction, lineWidth(), this.ascii);
     if (this.ascii) process.stderr.write(`\r${text}${' '.repeat(Math.max(0, this.shown - text.length))}`);
     else process.stderr.write(`\r${text}\x1b[K`);
     this.shown = text.length;

@@ -5,6 +5,7 @@
  * - a line starting with "- " starts a list item (wrapped with a hanging indent);
  * - a line starting with two spaces is shown as it is (examples, tables), never wrapped.
  */
+import { terminalWidth } from './output.js';
 
 export interface Topic {
   name: string;
@@ -216,8 +217,8 @@ export function renderTopic(topic: Topic, width: number): string {
   return `${out.join('\n')}\n`;
 }
 
-/** The width to wrap to: the terminal's, else $COLUMNS, else 80 (at most 100, for reading). */
-export function terminalWidth(): number {
-  const columns = process.stdout.isTTY ? process.stdout.columns : Number(process.env.COLUMNS);
-  return Number.isInteger(columns) && columns > 20 ? Math.min(columns, 100) : 80;
+/** The width topics wrap to: the terminal's (terminalWidth), at most 100 for reading; 80 when it is too narrow to be real. */
+export function topicWidth(): number {
+  const columns = terminalWidth();
+  return columns > 20 ? Math.min(columns, 100) : 80;
 }
