@@ -252,7 +252,10 @@ export async function status(opts: StatusOptions = {}): Promise<StatusResult> {
         };
       }
     }
-    if (scan.statCacheStale || index.legacy || JSON.stringify(clean) !== JSON.stringify(index.clean)) project.client.saveStatCache(scan.statRows, clean);
+    // A clean state recorded within RACY_NS of the cache file's mtime can never serve the fast
+    // path (an index written right after a sync): write it again now that it can.
+    const racyClean = clean !== null && cacheStamp !== undefined && cacheStamp.mtimeNs >= index.writtenAtNs - RACY_NS;
+    if (scan.statCacheStale || index.legacy || racyClean || JSON.stringify(clean) !== JSON.stringify(index.clean)) project.client.saveStatCache(scan.statRows, clean);
     return narrow(out, under);
   });
 }

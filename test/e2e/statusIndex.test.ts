@@ -70,6 +70,24 @@ describe('status with the working-copy index', () => {
   });
   after(() => box.cleanup());
 
+  it('a clean state first recorded within 2 s of the sync is recorded again later, so the fast path comes back', async () => {
+    // Right after init: C is new, so the first status's clean state is racy and cannot serve
+    // the fast path. The files and R are aged so that only C's age is in play.
+    const t = new Date(Date.now() - 60_000);
+    for (const n of readdirSync(join(W, 'input'))) if (n.endsWith('.csv')) utimesSync(join(W, 'input', n), t, t);
+    utimesSync(join(box.repo(), '.dsg', 'last-sync.json'), t, t);
+    const first = status();
+    assert.equal(first.code, 0, first.stderr);
+    assert.ok(first.cacheBytes > 0, 'the first status reads C');
+    await new Promise((r) => setTimeout(r, 2_200));
+    const second = status();
+    assert.equal(second.code, 0, second.stderr);
+    const third = status();
+    assert.equal(third.code, 0, third.stderr);
+    assert.equal(third.cacheBytes, 0, 'once C is older than the racy window, the fast path is taken');
+    assert.deepEqual(third.json, first.json);
+  });
+
   it('nothing changed: the second status answers from the index without reading C', () => {
     ageAll();
     const first = status();
