@@ -3,7 +3,8 @@
 # services the suites use (a zfs-fuse daemon and a throwaway file-backed pool: scripts/zfs-pool.sh;
 # a throwaway sshd on 127.0.0.1: scripts/sshd.sh; a throwaway S3 server, Ceph's RADOS Gateway on
 # 127.0.0.1: scripts/s3.sh),
-# runs every suite with Node's test runner (then the e2e suite again on Node 24: scripts/node24.sh),
+# runs every suite with Node's test runner (unit and conformance on the machine's Node, e2e on
+# Node 24: scripts/node24.sh),
 # in a private temp folder that must be empty at the end, and stops what it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -62,25 +63,30 @@ sshd_start
 # The S3 suites' server: a throwaway single-node Ceph cluster with radosgw (installs ceph when missing).
 s3_start
 
+# Which Node runs what: the unit and conformance suites on the machine's Node (20), which drive
+# the CLI through every backend; the e2e suite on Node 24 (scripts/node24.sh), the CLI running on
+# the Node that runs the tests. Each file runs once: running e2e on both took ~10 more minutes.
 # The suites that use the zfs-fuse pool run one at a time, beside the others: zfs-fuse has
 # stopped answering FUSE requests (a stat hung for good) with two of them at once.
-mapfile -t zfs_files < <(find dist/test -name '*.test.js' | grep -E '/(zfs[^/]*|conformance/zfs-[^/]*)\.test\.js$' | sort)
-mapfile -t files < <(find dist/test -name '*.test.js' | grep -vE '/(zfs[^/]*|conformance/zfs-[^/]*)\.test\.js$' | sort)
-if [ ${#files[@]} -eq 0 ] || [ ${#zfs_files[@]} -eq 0 ]; then echo "no test files found" >&2; exit 1; fi
+zfs_re='/(zfs[^/]*|conformance/zfs-[^/]*)\.test\.js$'
+mapfile -t zfs_files < <(find dist/test -name '*.test.js' | grep -E "$zfs_re" | sort)
+mapfile -t files < <(find dist/test/unit dist/test/conformance -name '*.test.js' | grep -vE "$zfs_re" | sort)
+mapfile -t e2e < <(find dist/test/e2e -name '*.test.js' | grep -vE "$zfs_re" | sort)
+if [ ${#files[@]} -eq 0 ] || [ ${#zfs_files[@]} -eq 0 ] || [ ${#e2e[@]} -eq 0 ]; then echo "no test files found" >&2; exit 1; fi
+others=$(find dist/test -name '*.test.js' | grep -vE "$zfs_re" | grep -vE '^dist/test/(unit|conformance|e2e)/' || true)
+if [ -n "$others" ]; then echo "test files outside unit/, conformance/ and e2e/ would not run: $others" >&2; exit 1; fi
 zfs_log="$TEST_TMP/zfs-suites.tap"
 TMPDIR="$TEST_TMP" node --test --test-concurrency=1 "${zfs_files[@]}" >"$zfs_log" 2>&1 &
 zfs_pid=$!
 TMPDIR="$TEST_TMP" node --test --test-concurrency=2 "${files[@]}" || status=$?
+echo "# e2e suite on node $("$NODE24" --version)"
+TMPDIR="$TEST_TMP" "$NODE24" --test --test-reporter=tap --test-concurrency=2 "${e2e[@]}" || status=$?
 zfs_status=0
 wait "$zfs_pid" || zfs_status=$?
-echo "# the suites on the zfs-fuse pool (run one at a time): ${zfs_files[*]}"
+echo "# the suites on the zfs-fuse pool (run one at a time, node $(node --version)): ${zfs_files[*]}"
 cat "$zfs_log"
 rm -f "$zfs_log"
 [ "$zfs_status" -eq 0 ] || status=$zfs_status
-# The e2e suite once more on Node 24 (the CLI runs on the Node that runs the tests).
-mapfile -t e2e < <(find dist/test/e2e -name '*.test.js' | sort)
-echo "# e2e suite on node $("$NODE24" --version)"
-TMPDIR="$TEST_TMP" "$NODE24" --test --test-reporter=tap --test-concurrency=2 "${e2e[@]}" || status=$?
 # Every test removes its datasets: anything left in the pool is a leak.
 left=$(timeout 60 zfs list -H -o name -t all -r "$DSG_TEST_ZFS_POOL" | tail -n +2)
 if [ -n "$left" ]; then echo "the tests left datasets or snapshots in the test pool:" >&2; echo "$left" >&2; status=1; fi
