@@ -141,6 +141,21 @@ describe('key order and hostile manifests', () => {
     }
   });
 
+  it('keeps only the fields of an entry: extra ones in the file are dropped, in either parser', () => {
+    const link: Entry = { type: 'link', path: 'in/l', user: 'u', reference: 'a' };
+    for (const key of ['in/a', '2023']) {
+      const text = manifestText([file(key), file('in/c'), link], (o) => {
+        o.entries[key].extra = 'x';
+      }).replace('"reference": "a"', '"reference": "a", "__proto__": {"polluted": true}');
+      assert.match(text, /__proto__/);
+      const m = parseManifest(text, 'extra fields');
+      assert.deepEqual(Object.keys(m.entries.get(key)!), ['type', 'path', 'user', 'filesize', 'mtime', 'hash']);
+      assert.deepEqual(Object.keys(m.entries.get('in/c')!), ['type', 'path', 'user', 'filesize', 'mtime', 'hash']);
+      assert.deepEqual(Object.keys(m.entries.get('in/l')!), ['type', 'path', 'user', 'reference']);
+      assert.equal((m.entries.get('in/l') as unknown as { polluted?: boolean }).polluted, undefined);
+    }
+  });
+
   it('rejects an entry nested under another entry', () => {
     assert.throws(() => parseManifest(manifestText([file('in/a'), file('in/a/b')]), 'nested'), /lies under/);
   });
