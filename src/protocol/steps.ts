@@ -5,7 +5,8 @@
  *
  * Test hook: when the environment variable DSG_TEST_CRASH_AT names a step, the process kills
  * itself with SIGKILL on reaching it (after `DSG_TEST_CRASH_SKIP` earlier hits of that step,
- * default 0). DSG_TEST_STOP_AT pauses the process (SIGSTOP) at a step instead. When the
+ * default 0). DSG_TEST_STOP_AT pauses the process (SIGSTOP) at the first hit of a step instead
+ * (once: a step reached per file would stop it again after the test's SIGCONT). When the
  * variables are unset this does nothing. DSG_TEST_FAIL_AT makes the first hit of a step throw an
  * I/O error instead (its code from DSG_TEST_FAIL_ERRNO, default EIO): errors, not only kills,
  * must roll back before the commit point and roll forward after it. DSG_TEST_PAUSE_AT with
@@ -49,6 +50,7 @@ export const RECOVERY_STEPS = ['recover-remote-tx-done', 'recover-client-done'] 
 export type SyncStep = (typeof SYNC_STEPS)[number] | (typeof BACKEND_STEPS)[number] | (typeof RECOVERY_STEPS)[number];
 
 const hits = new Map<string, number>();
+let stopped = false;
 
 // ---------------------------------------------------------------- interruption (Ctrl-C, SIGTERM)
 // A signal asks the running transaction to stop at its next named step. Before the commit
@@ -93,8 +95,9 @@ export function interruptRequested(): NodeJS.Signals | null {
 
 export function reachStep(step: SyncStep): void {
   if (interrupt !== null && BEFORE_COMMIT.has(step)) throw new InterruptedError(interrupt);
-  if (process.env.DSG_TEST_STOP_AT === step) {
+  if (process.env.DSG_TEST_STOP_AT === step && !stopped) {
     // Test hook: pause here (SIGSTOP) until the test sends SIGCONT; used for lease takeover.
+    stopped = true;
     process.kill(process.pid, 'SIGSTOP');
   }
   if (process.env.DSG_TEST_PAUSE_AT === step) {
