@@ -47,9 +47,18 @@ async function syncWithServerKilledAt(A: string, env: NodeJS.ProcessEnv, step: s
   child.stderr!.resume();
   const done = new Promise<number | null>((resolve) => child.on('exit', resolve));
   await until(`sync to pause at ${step}`, () => isStopped(child.pid!), 60_000);
-  assert.ok(killServerSide(child.pid!, server.port).length > 0, 'found the server side of the connection');
-  child.kill('SIGCONT');
-  return { code: await done, stdout };
+  // A child left stopped would keep this file's process alive for good: killed if it does not end.
+  const guard = setTimeout(() => child.kill('SIGKILL'), 120_000);
+  try {
+    assert.ok(killServerSide(child.pid!, server.port).length > 0, 'found the server side of the connection');
+    child.kill('SIGCONT');
+    const code = await done;
+    assert.notEqual(code, null, `dsg did not end within 120 s of SIGCONT: ${stdout}`);
+    return { code, stdout };
+  } finally {
+    clearTimeout(guard);
+    child.kill('SIGKILL');
+  }
 }
 
 describe('repositories over SSH (the test sshd)', () => {
