@@ -28,3 +28,45 @@ export const TRANSFER_CONCURRENCY = 8;
  * request, so depth hides the round trip; locally they are thread-pool calls.
  */
 export const METADATA_CONCURRENCY = 64;
+
+/**
+ * A budget of bytes shared by concurrent transfers for their buffers: `take` waits until the
+ * bytes are free, first come first served. A request larger than the whole budget is granted
+ * when nothing else is held, so it never waits for ever.
+ */
+export class ByteBudget {
+  private used = 0;
+  private readonly waiting: { n: number; go: () => void }[] = [];
+
+  constructor(readonly capacity: number) {}
+
+  /** Takes `n` bytes if they are free now (and nobody waits before), else false. */
+  tryTake(n: number): boolean {
+    if (this.waiting.length > 0 || !this.fits(n)) return false;
+    this.used += n;
+    return true;
+  }
+
+  async take(n: number): Promise<void> {
+    if (this.tryTake(n)) return;
+    await new Promise<void>((go) => this.waiting.push({ n, go }));
+  }
+
+  give(n: number): void {
+    this.used -= n;
+    while (this.waiting.length > 0 && this.fits(this.waiting[0].n)) {
+      const w = this.waiting.shift()!;
+      this.used += w.n;
+      w.go();
+    }
+  }
+
+  /** Bytes taken and not given back (for tests). */
+  get inUse(): number {
+    return this.used;
+  }
+
+  private fits(n: number): boolean {
+    return this.used === 0 || this.used + n <= this.capacity;
+  }
+}

@@ -24,6 +24,7 @@ type Sdk = typeof sdkTypes;
 import { FileReadError } from '../../../errors/FileReadError.js';
 import { boundedBody, checkKey, ObjectStoreError, type ObjectInfo, type ObjectStore, type ObjectTail, type PutStreamOptions } from '../ObjectStore.js';
 import { logStoreRequest, withRetries } from '../resilient.js';
+import { ByteBudget } from '../../../platform/pool.js';
 
 export interface S3StoreOptions {
   bucket: string;
@@ -45,6 +46,15 @@ const MIN_PART = 5 << 20;
 /** S3 allows 10,000 parts; stay below. */
 const MAX_PARTS = 9_000;
 const PARTS_IN_FLIGHT = 4;
+/**
+ * Bytes of upload buffers (single-put bodies and part buffers) all uploads of this process
+ * hold at once. A transaction sends 8 files at a time: each holding up to 32 MiB (one put) or
+ * 5 part buffers of 5 MiB, many mid-size files took 200–400 MB. Over the budget, a multipart
+ * upload goes on with the buffers it has (its next part waits for one of its own to be sent)
+ * and a new upload waits for room.
+ */
+export const UPLOAD_MEMORY = 64 << 20;
+export const uploadBudget = new ByteBudget(UPLOAD_MEMORY);
 /** Bound of a resume record read back from the store. */
 const RESUME_RECORD_MAX = 4 << 10;
 
@@ -252,17 +262,22 @@ export class S3Store implements ObjectStore {
 
   async putStream(key: string, source: AsyncIterable<Uint8Array>, size: number, opts: PutStreamOptions): Promise<void> {
     if (size <= SINGLE_PUT_MAX) {
-      const chunks: Uint8Array[] = [];
-      let n = 0;
-      for await (const c of source) {
-        n += c.length;
-        if (n > size) break; // verify() names the file and what changed
-        chunks.push(c);
+      // Read into one buffer of the stated size (not a list of chunks, then a copy of them).
+      await uploadBudget.take(size);
+      try {
+        const data = Buffer.allocUnsafe(size);
+        let n = 0;
+        for await (const c of source) {
+          if (n + c.length > size) break; // verify() names the file and what changed
+          data.set(c, n);
+          n += c.length;
+        }
+        opts.verify();
+        await withRetries(() => this.put(key, data));
+        opts.onBytes?.(data.length);
+      } finally {
+        uploadBudget.give(size);
       }
-      opts.verify();
-      const data = Buffer.concat(chunks);
-      await withRetries(() => this.put(key, data));
-      opts.onBytes?.(data.length);
       return;
     }
     await this.putMultipart(key, source, size, opts);
@@ -296,24 +311,59 @@ export class S3Store implements ObjectStore {
     let n = 0;
     // Part buffers are reused: at most PARTS_IN_FLIGHT being sent and one being filled, so
     // memory stays fixed (fresh 16 MiB buffers per part left the GC holding several dead ones).
+    // A new buffer needs room in the process's upload budget; without it, the next part waits
+    // for one of this upload's parts to be sent (only the first buffer waits for the budget).
     const pool: Buffer[] = [];
-    const takeBuffer = (): Buffer => pool.pop() ?? Buffer.allocUnsafe(Math.min(partSize, size));
-    let part = takeBuffer();
+    const bufferSize = Math.min(partSize, size);
+    let held = 0;
+    const takeBuffer = async (): Promise<Buffer> => {
+      for (;;) {
+        const reused = pool.pop();
+        if (reused) return reused;
+        if (inFlight.size > 0 && !uploadBudget.tryTake(bufferSize)) {
+          await Promise.race(inFlight);
+          continue;
+        }
+        if (inFlight.size === 0) await uploadBudget.take(bufferSize);
+        held += bufferSize;
+        return Buffer.allocUnsafe(bufferSize);
+      }
+    };
+    try {
+      await this.fillAndSendParts(source, size, partSize, takeBuffer, async (part, fill) => {
+        const p = send(++n, part.subarray(0, fill))
+          .catch((err) => {
+            failure ??= err;
+          })
+          .finally(() => pool.push(part));
+        inFlight.add(p);
+        void p.finally(() => inFlight.delete(p));
+        if (inFlight.size >= PARTS_IN_FLIGHT) await Promise.race(inFlight);
+        if (failure !== null) throw failure;
+      });
+      await Promise.all(inFlight);
+    } finally {
+      // After a failure parts may still be on their way: their buffers are in use until then.
+      await Promise.allSettled(inFlight);
+      uploadBudget.give(held);
+    }
+    if (failure !== null) throw failure;
+    await this.completeMultipart(key, uploadId, size, etags, opts);
+  }
+
+  /**
+   * Read `source` into part buffers from `takeBuffer`, handing each full one (and the last) to
+   * `flush`. Bytes past `size` are counted, not stored: verify() then refuses the content.
+   */
+  private async fillAndSendParts(source: AsyncIterable<Uint8Array>, size: number, partSize: number, takeBuffer: () => Promise<Buffer>, flush: (part: Buffer, fill: number) => Promise<void>): Promise<void> {
+    let part = await takeBuffer();
     let limit = Math.min(partSize, size);
     let fill = 0;
     let total = 0;
     const flushPart = async (): Promise<void> => {
-      const buf = part;
-      const p = send(++n, buf.subarray(0, fill))
-        .catch((err) => {
-          failure ??= err;
-        })
-        .finally(() => pool.push(buf));
-      inFlight.add(p);
-      void p.finally(() => inFlight.delete(p));
-      if (inFlight.size >= PARTS_IN_FLIGHT) await Promise.race(inFlight);
-      if (failure !== null) throw failure;
-      part = takeBuffer();
+      await flush(part, fill);
+      // The last part is on its way: no buffer for bytes that must not come (they are only counted).
+      if (total < size) part = await takeBuffer();
       limit = Math.min(partSize, Math.max(1, size - total));
       fill = 0;
     };
@@ -333,9 +383,11 @@ export class S3Store implements ObjectStore {
         break;
       }
     }
-    if (fill > 0) await flushPart();
-    await Promise.all(inFlight);
-    if (failure !== null) throw failure;
+    if (fill > 0) await flush(part, fill);
+  }
+
+  /** Verify what was sent, then complete the upload (or abort it: wrong content never appears under its key). */
+  private async completeMultipart(key: string, uploadId: string, size: number, etags: Map<number, string>, opts: PutStreamOptions): Promise<void> {
     try {
       opts.verify();
     } catch (err) {
