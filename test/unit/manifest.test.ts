@@ -141,6 +141,13 @@ describe('key order and hostile manifests', () => {
     }
   });
 
+  it('gives entries their fields in the canonical order, whatever the order in the file', () => {
+    const text = manifestText([file('in/a'), file('in/c')]).replace(/"type": "file",\n(\s*)"path": ("in\/a"),/, '"path": $2,\n$1"type": "file",');
+    assert.match(text, /"path": "in\/a",\n\s*"type": "file"/);
+    const m = parseManifest(text, 'field order');
+    assert.deepEqual(Object.keys(m.entries.get('in/a')!), ['type', 'path', 'user', 'filesize', 'mtime', 'hash']);
+  });
+
   it('keeps only the fields of an entry: extra ones in the file are dropped, in either parser', () => {
     const link: Entry = { type: 'link', path: 'in/l', user: 'u', reference: 'a' };
     for (const key of ['in/a', '2023']) {
