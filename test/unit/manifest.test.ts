@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decompressArchive, compressArchive, snapshotIdOfArchive, archiveNameCandidates } from '../../src/manifest/archive.js';
-import { buildManifest, computeEntriesHash, computeSnapshotHash, parseManifest, serializeManifest } from '../../src/manifest/codec.js';
+import { buildManifest, computeEntriesHash, computeSnapshotHash, parseManifest, serializeManifest, sortEntries } from '../../src/manifest/codec.js';
 import { parseSyncMessages, serializeSyncMessages } from '../../src/manifest/syncMessages.js';
 import { formatLosAngeles, formatMtimeNs } from '../../src/manifest/time.js';
 import { xxh3Hex, StreamingHash } from '../../src/manifest/hash.js';
@@ -139,6 +139,16 @@ describe('key order and hostile manifests', () => {
       const text = manifestText([{ type: 'link', path: 'in/l', user: 'u', reference }]);
       assert.throws(() => parseManifest(text, 'hostile'), ManifestError);
     }
+  });
+
+  it('sorts entries by code point, the last of a duplicated path winning, whether they come sorted or not', () => {
+    // U+FF5E sorts before U+1F600 by code point, after it by UTF-16 unit (a surrogate pair).
+    const paths = ['a-c', 'a/b', 'b', '\uFF5E', '\u{1F600}'];
+    assert.deepEqual([...sortEntries(paths.map((p) => file(p))).keys()], paths);
+    assert.deepEqual([...sortEntries([...paths].reverse().map((p) => file(p))).keys()], paths);
+    const twice = sortEntries([file('a'), file('b'), { ...file('a'), user: 'last' }]);
+    assert.deepEqual([...twice.keys()], ['a', 'b']);
+    assert.equal(twice.get('a')!.user, 'last');
   });
 
   it('gives entries their fields in the canonical order, whatever the order in the file', () => {
