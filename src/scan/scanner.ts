@@ -7,7 +7,7 @@ import { lstatSync, opendirSync, readdirSync, readlinkSync, type Dirent } from '
 import { join } from 'node:path';
 import { hashLocalFile, hex64, SMALL_FILE_MAX, type LocalHashResult } from '../manifest/hash.js';
 import { ABSENT, SKIPPED, type FileStats } from './fileWork.js';
-import { hashFiles, PARALLEL_STAT_MIN, PRESTART_AT_FILES, prestartHelper, statFiles } from './parallel.js';
+import { hashFiles, PRESTART_AT_FILES, prestartHelper, statFiles } from './parallel.js';
 import { formatMtimeNs } from '../manifest/time.js';
 import type { Entry } from '../manifest/types.js';
 import { escapingLinks, unsafeLinkReason } from '../manifest/codec.js';

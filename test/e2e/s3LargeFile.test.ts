@@ -121,7 +121,7 @@ describe('many mid-size files to S3 at once', () => {
     const r = spawnSync('/usr/bin/time', ['-f', 'peak_kb=%M', process.execPath, CLI, 'init', '-m', 'many'], { cwd: A, env, encoding: 'utf8', maxBuffer: 1 << 26 });
     assert.equal(r.status, 0, r.stderr.slice(-2000));
     const peak = Number(/peak_kb=(\d+)/.exec(r.stderr)![1]);
-    console.log(`init of ${sizes.length} files (${sizes.reduce((a, b) => a + b, 0) / MB} MB): peak RSS ${(peak / 1024).toFixed(0)} MiB`);
+    console.log(`init of ${sizes.length} files (${(sizes.reduce((a, b) => a + b, 0) / MB).toFixed(0)} MB): peak RSS ${(peak / 1024).toFixed(0)} MiB`);
     assert.ok(peak < 300 * 1024, `peak RSS ${peak} kB`);
     const store = new S3Store(s3StoreOptions(box, box.name, endpoint));
     try {

@@ -53,8 +53,8 @@ const PARTS_IN_FLIGHT = 4;
  * upload goes on with the buffers it has (its next part waits for one of its own to be sent)
  * and a new upload waits for room.
  */
-export const UPLOAD_MEMORY = 64 << 20;
-export const uploadBudget = new ByteBudget(UPLOAD_MEMORY);
+const UPLOAD_MEMORY = 64 << 20;
+const uploadBudget = new ByteBudget(UPLOAD_MEMORY);
 /** Bound of a resume record read back from the store. */
 const RESUME_RECORD_MAX = 4 << 10;
 
@@ -320,11 +320,11 @@ export class S3Store implements ObjectStore {
       for (;;) {
         const reused = pool.pop();
         if (reused) return reused;
-        if (inFlight.size > 0 && !uploadBudget.tryTake(bufferSize)) {
+        if (inFlight.size === 0) await uploadBudget.take(bufferSize);
+        else if (!uploadBudget.tryTake(bufferSize)) {
           await Promise.race(inFlight);
           continue;
         }
-        if (inFlight.size === 0) await uploadBudget.take(bufferSize);
         held += bufferSize;
         return Buffer.allocUnsafe(bufferSize);
       }
