@@ -94,15 +94,30 @@ function hashFdSync(fd: number, size: number): { hash: string; size: number } {
   return { hash: hex64(r.value), size: r.size };
 }
 
-/** Hash an open file without blocking the event loop (large files; `onBytes` reports progress). */
+/**
+ * Hash an open file without blocking the event loop (large files; `onBytes` reports progress).
+ * Two buffers: the next read runs on the thread pool while this thread hashes the last one, so
+ * a large file costs about its read time, not read + hash. One read is in flight at a time, so
+ * reads at the current offset (`null`) stay in order.
+ */
 async function hashFdAsync(fd: number, onBytes?: (n: number) => void): Promise<{ hash: string; size: number }> {
   const h = new StreamingHash();
-  const buf = Buffer.allocUnsafe(IO_CHUNK);
-  for (;;) {
-    const { bytesRead } = await readAsync(fd, buf, 0, IO_CHUNK, null);
-    if (bytesRead === 0) break;
-    h.update(buf.subarray(0, bytesRead)); // copied into the hash state: the buffer can be reused
-    onBytes?.(bytesRead);
+  const bufs = [Buffer.allocUnsafe(IO_CHUNK), Buffer.allocUnsafe(IO_CHUNK)];
+  let cur = 0;
+  let pending = readAsync(fd, bufs[cur], 0, IO_CHUNK, null);
+  try {
+    for (;;) {
+      const { bytesRead } = await pending;
+      if (bytesRead === 0) break;
+      const done = bufs[cur];
+      cur ^= 1;
+      pending = readAsync(fd, bufs[cur], 0, IO_CHUNK, null);
+      h.update(done.subarray(0, bytesRead)); // copied into the hash state: the buffer can be reused
+      onBytes?.(bytesRead);
+    }
+  } finally {
+    // Never return (and let the caller close the fd) with a read still running on it.
+    await pending.catch(() => undefined);
   }
   return { hash: h.digest(), size: h.size };
 }

@@ -1,6 +1,6 @@
 /** The Transport contract suite against SshTransport, to the test sshd on 127.0.0.1 (scripts/sshd.sh). */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { describe, it } from 'node:test';
 import { tmpdir } from 'node:os';
@@ -34,6 +34,50 @@ describe('SshTransport.writeFiles without a usable tar on the server', () => {
         await t.writeFiles(root, files);
         for (const f of files) assert.ok(readFileSync(join(root, f.name)).equals(f.data), f.name);
       }
+    } finally {
+      await t.close();
+      await rm(root, { recursive: true, force: true });
+      home.cleanup();
+    }
+  });
+});
+
+describe('SshTransport.writeStream of a large stream: writeback hints', () => {
+  /** A stream of `n` chunks of 256 KiB, each filled with its index (so a misplaced chunk shows). */
+  async function* chunks(n: number): AsyncGenerator<Uint8Array> {
+    for (let i = 0; i < n; i++) yield Buffer.alloc(256 << 10, i);
+  }
+  const expected = (n: number) => Buffer.concat(Array.from({ length: n }, (_, i) => Buffer.alloc(256 << 10, i)));
+
+  it('asks the server to write the file out every writebackEvery bytes, and the bytes land exactly', async () => {
+    const home = tempSshHome();
+    const root = await mkdtemp(join(tmpdir(), 'dsg-transport-ssh-wb-'));
+    // A sync on the server that notes its arguments, then syncs for real.
+    const wrapper = join(root, 'sync-wrapper');
+    writeFileSync(wrapper, `#!/bin/sh\nprintf '%s\\n' "$*" >> '${join(root, 'hints.log')}'\nexec sync "$@"\n`, { mode: 0o755 });
+    const t = openSshTransport(home.server.host, { homeDir: home.home, agentSocket: null, syncProgram: wrapper, writebackEvery: 1 << 20 });
+    try {
+      const file = join(root, 'big.bin');
+      await t.writeStream(file, chunks(40), { durable: false }); // 10 MiB: a hint after each MiB
+      assert.ok(readFileSync(file).equals(expected(40)));
+      const hints = readFileSync(join(root, 'hints.log'), 'utf8').trim().split('\n');
+      assert.equal(hints.length, 10);
+      for (const h of hints) assert.equal(h, `-d -- ${file}`);
+    } finally {
+      await t.close();
+      await rm(root, { recursive: true, force: true });
+      home.cleanup();
+    }
+  });
+
+  it('a hint that fails (no such program on the server) does not fail the write', async () => {
+    const home = tempSshHome();
+    const root = await mkdtemp(join(tmpdir(), 'dsg-transport-ssh-wb-'));
+    const t = openSshTransport(home.server.host, { homeDir: home.home, agentSocket: null, syncProgram: 'dsg-test-no-such-sync', writebackEvery: 1 << 20 });
+    try {
+      const file = join(root, 'big.bin');
+      await t.writeStream(file, chunks(12));
+      assert.ok(readFileSync(file).equals(expected(12)));
     } finally {
       await t.close();
       await rm(root, { recursive: true, force: true });

