@@ -1773,20 +1773,33 @@ async function main() {
     log(env.ipfsLine);
   }
 
-  // Rough disk-space guard: trees are written about three times (tree, repository, copy); the sync
-  // rows keep every version (init, warm-up, runs) of their POSIX repository, plus the ZFS pool image.
-  const syncBig = wanted(6) && opts.big ? 2 * (opts.runs + 3) * SIZES.bigBytes : 0;
-  const need = 3 * ((wanted(1) || wanted(2) ? SIZES.statusFiles * 6000 : 0) + (wanted(3) ? SIZES.initFiles * 6000 : 0)
-    + (wanted(4) && opts.big ? SIZES.bigBytes : 0) + (wanted(5) ? SIZES.syncFiles * 6000 * (opts.runs + 2) : 0)
-    + (wanted(7) && opts.big ? SIZES.bigBytes : 0) + (wanted(8) ? SIZES.sshFiles * 6000 : 0)
-    + (wanted(12) ? SIZES.s3Files * 6000 : 0) + (wanted(13) && opts.big ? SIZES.bigBytes : 0)
-    + (wanted(14) ? SIZES.s3Files * 6000 : 0) + (wanted(15) && opts.big ? SIZES.bigBytes : 0)
-    + (wanted(10) && opts.big ? SIZES.initFiles * 6000 : 0) + (wanted(11) ? SIZES.scaleFiles * 6000 : 0)) + syncBig
+  // Rough disk-space guard. Every measurement removes its folder when it ends, so what the run
+  // needs at its peak is the largest single measurement, not the sum of all of them (the sum,
+  // ~84 GiB for a full run, refused to start on a disk with 76 GiB free), plus the ZFS pool's
+  // image for rows 5-6. Per measurement: its tree about three times (tree, repository, copy),
+  // the sync rows every version (init, warm-up, runs) of their repository, and the outputs moved
+  // aside (setAside), which stay until their measurement ends. Small files count 6,000 B each.
+  const smallTree = (files) => files * 6000;
+  const big = SIZES.bigBytes;
+  const runs = opts.runs;
+  const perMeasurement = [
+    wanted(3) ? 3 * smallTree(SIZES.initFiles) + (runs + 1) * 2 * smallTree(SIZES.initFiles) : 0,
+    wanted(4) && opts.big ? 3 * big + (runs + 1) * 2 * big : 0,
+    wanted(5) ? 3 * smallTree(SIZES.syncFiles) * (runs + 2) : 0,
+    wanted(6) && opts.big ? 2 * (runs + 3) * big : 0,
+    wanted(7) && opts.big ? 3 * big + (runs + 1) * 4 * big : 0,
+    wanted(8) ? 3 * smallTree(SIZES.sshFiles) + (runs + 1) * 4 * smallTree(SIZES.sshFiles) : 0,
+    wanted(12) ? 3 * smallTree(SIZES.s3Files) : 0,
+    wanted(13) && opts.big ? 3 * big : 0,
+    wanted(14) ? 3 * smallTree(SIZES.s3Files) + (runs + 1) * 2 * smallTree(SIZES.s3Files) : 0,
+    wanted(15) && opts.big ? 3 * big + (runs + 1) * 2 * big : 0,
     // Row 10 keeps every version of its big file in the repository.
-    + (wanted(10) && opts.big ? (opts.runs + 3) * SIZES.bigBytes : 0)
-    // Outputs moved aside (setAside) stay until their measurement ends: 2 sides of row 4, 4 of row 7, 2 of rows 14–15.
-    + (opts.runs + 1) * ((wanted(4) && opts.big ? 2 : 0) + (wanted(7) && opts.big ? 4 : 0) + (wanted(15) && opts.big ? 2 : 0)) * SIZES.bigBytes
-    + (opts.runs + 1) * ((wanted(3) ? 2 * SIZES.initFiles : 0) + (wanted(8) ? 4 * SIZES.sshFiles : 0) + (wanted(14) ? 2 * SIZES.s3Files : 0)) * 6000;
+    wanted(10) && opts.big ? 3 * smallTree(SIZES.initFiles) + (runs + 3) * big : 0,
+    wanted(1) || wanted(2) || wanted(9) ? 3 * smallTree(SIZES.statusFiles) : 0,
+    wanted(11) ? 3 * smallTree(SIZES.scaleFiles) : 0,
+  ];
+  const zfsPoolImage = wanted(5) || wanted(6) ? 6 * 2 ** 30 : 0; // bench/run.sh: zfs_pool_start 6G
+  const need = Math.max(...perMeasurement) + zfsPoolImage;
   const fsInfo = statfsSync(state.runDir);
   const free = fsInfo.bavail * fsInfo.bsize;
   if (free < need) {
