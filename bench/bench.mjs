@@ -1316,9 +1316,22 @@ const s3 = {
   dsg: { putsInFlight: null, minPartMiB: null, partsInFlight: null, singlePutMaxMiB: null },
 };
 
+/**
+ * A compiled module of the frozen build (`<snapshot>/src/<rel>`, tsc's output beside the bundle in
+ * `<snapshot>/bin/`), for the constants the Method text quotes; '' when it is not there (the text
+ * then says "?"). It read `<snapshot>/<rel>` before, which the bundle's layout left empty.
+ */
+function builtSource(rel) {
+  try {
+    return readFileSync(join(dirname(DSG), '..', 'src', ...rel.split('/')), 'utf8');
+  } catch {
+    return '';
+  }
+}
+
 /** dsg's S3 upload constants, read from the frozen build (they change with dsg; the Method text quotes them). */
 function dsgUploadConstants() {
-  const src = (rel) => { try { return readFileSync(join(dirname(DSG), '..', ...rel.split('/')), 'utf8'); } catch { return ''; } };
+  const src = (rel) => builtSource(rel);
   const num = (text, re) => { const m = re.exec(text); return m ? Number(m[1]) : null; };
   const tx = src('remote/objects/ObjectTransaction.js');
   const st = src('remote/objects/s3/S3Store.js');
@@ -1545,7 +1558,7 @@ const IPFS_PASSPHRASE = 'dsg bench passphrase (throwaway)';
 const ipfsConsts = { sealChunkMiB: null, sealOverhead: null, unixfsChunkKiB: null, importOptions: null, importerVersion: 'n/a', scrypt: null, scryptS: null };
 
 function dsgIpfsConstants() {
-  const src = (rel) => { try { return readFileSync(join(dirname(DSG), '..', ...rel.split('/')), 'utf8'); } catch { return ''; } };
+  const src = (rel) => builtSource(rel);
   const num = (text, re) => { const m = re.exec(text); return m ? Number(m[1].replaceAll('_', '')) : null; };
   const crypto = src('remote/objects/ipfs/crypto.js');
   const imp = /const IMPORT = (\{[^}]*\});/.exec(src('remote/objects/ipfs/IpfsStore.js'))?.[1] ?? null;
