@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +16,7 @@ import { FileReadError } from '../../src/errors/FileReadError.js';
 import { ManifestError } from '../../src/errors/ManifestError.js';
 import { compressArchive, decompressArchive } from '../../src/manifest/archive.js';
 import { buildManifest, parseManifest, serializeManifest } from '../../src/manifest/codec.js';
-import { hashLocalFile, xxh3Hex } from '../../src/manifest/hash.js';
+import { hashFile, hashLocalFile, xxh3Hex } from '../../src/manifest/hash.js';
 import { JSON_MAX_DEPTH } from '../../src/manifest/limits.js';
 import { parseSyncMessages } from '../../src/manifest/syncMessages.js';
 import { LocalTransport } from '../../src/transport/local/LocalTransport.js';
@@ -96,6 +97,17 @@ describe('scanner hashing of a file that changed after the walk', () => {
     const p = join(dir, 'plain');
     writeFileSync(p, 'hello');
     assert.deepEqual(await hashLocalFile(p), { kind: 'hashed', hash: xxh3Hex('hello'), size: 5 });
+  });
+  it('a large file (read ahead on the thread pool) hashes to the one-shot value, every byte counted once', async () => {
+    // Over the one-shot size (8 MiB) and not a whole number of 1 MiB reads.
+    const data = randomBytes((11 << 20) + 12345);
+    const p = join(dir, 'large');
+    writeFileSync(p, data);
+    const expected = { hash: xxh3Hex(data), size: data.length };
+    let counted = 0;
+    assert.deepEqual(await hashLocalFile(p, (n) => (counted += n)), { kind: 'hashed', ...expected });
+    assert.equal(counted, data.length);
+    assert.deepEqual(await hashFile(p), expected);
   });
 });
 
