@@ -64,6 +64,64 @@ export interface ExecResult {
   stderr: string;
 }
 
+/**
+ * Bounds on what `exec` keeps of a command's output: the command may run on a host that is not
+ * trusted (a shared or hostile server) and must not fill this process's memory. Standard output
+ * is what callers parse (`zfs list` of a repository with 100,000 snapshots is ~5 MB), so more
+ * than its bound fails the call (cut data would be wrong data); standard error only feeds
+ * messages, so it is cut at its bound and says so.
+ */
+export const EXEC_STDOUT_MAX = 16 << 20;
+export const EXEC_STDERR_MAX = 64 << 10;
+
+/** One command's output within the bounds above; `stdout` returns false once past its bound. */
+export class BoundedOutput {
+  private out: Buffer[] = [];
+  private outBytes = 0;
+  private err: Buffer[] = [];
+  private errBytes = 0;
+  private errCut = false;
+  overflowed = false;
+
+  stdout(d: Buffer): boolean {
+    if (this.overflowed) return false;
+    this.outBytes += d.length;
+    if (this.outBytes > EXEC_STDOUT_MAX) {
+      this.overflowed = true;
+      this.out = [];
+      return false;
+    }
+    this.out.push(d);
+    return true;
+  }
+
+  stderr(d: Buffer): void {
+    const room = EXEC_STDERR_MAX - this.errBytes;
+    if (d.length > room) this.errCut = true;
+    if (room <= 0) return;
+    const kept = d.length > room ? d.subarray(0, room) : d;
+    this.err.push(kept);
+    this.errBytes += kept.length;
+  }
+
+  stdoutText(): string {
+    return Buffer.concat(this.out).toString();
+  }
+
+  stderrText(): string {
+    return Buffer.concat(this.err).toString() + (this.errCut ? `\n[dsg: standard error cut at ${EXEC_STDERR_MAX >> 10} KiB]` : '');
+  }
+
+  /** The error a call rejects with once standard output passed its bound (the command was stopped). */
+  overflowError(command: string, where: string): NodeJS.ErrnoException {
+    const shown = command.length > 200 ? `${command.slice(0, 200)}…` : command;
+    return Object.assign(
+      new Error(`${shown} (on ${where}) wrote more than ${EXEC_STDOUT_MAX >> 20} MiB to its standard output, so dsg stopped it and changed nothing more. A command dsg runs never answers with that much: check the host (its tools, or whether it was tampered with) and run the command again.`),
+      { code: 'EIO' },
+    );
+  }
+}
+
 export interface Transport {
   /** For messages: "localhost", "ssh://user@host:port". */
   readonly description: string;
@@ -114,6 +172,7 @@ export interface Transport {
   rmdirIfEmpty(path: string): Promise<boolean>;
   rmrf(path: string): Promise<void>;
   readdir(path: string): Promise<DirEntry[]>;
+  /** Run a program (argv, never a shell line) where the repository is; its output is bounded (BoundedOutput). */
   exec(argv: readonly string[]): Promise<ExecResult>;
   close(): Promise<void>;
 }

@@ -12,7 +12,7 @@ import { existsSync, lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileS
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import type { Transport } from '../../src/transport/Transport.js';
+import { EXEC_STDERR_MAX, EXEC_STDOUT_MAX, type Transport } from '../../src/transport/Transport.js';
 
 export interface TransportUnderTest {
   transport: Transport;
@@ -377,6 +377,18 @@ export function runTransportSuite(name: string, make: () => Promise<TransportUnd
       const r = await t.exec(['sh', '-c', 'echo out; echo err >&2; exit 3']);
       assert.deepEqual(r, { code: 3, stdout: 'out\n', stderr: 'err\n' });
       await rejectsWithCode(t.exec(['dsg-no-such-command-xyz', 'a']), 'ENOENT');
+    });
+
+    it('exec: output past its bounds: stdout over 16 MiB rejects (EIO, the command stopped), stderr is cut and says so', async () => {
+      // `yes` never ends on its own: only the bound stops it.
+      await assert.rejects(t.exec(['yes', 'dsg']), (e: NodeJS.ErrnoException) => e.code === 'EIO' && /more than 16 MiB to its standard output/.test(e.message) && /yes'? '?dsg/.test(e.message));
+      const exactly = await t.exec(['head', '-c', String(EXEC_STDOUT_MAX), '/dev/zero']);
+      assert.equal(exactly.stdout.length, EXEC_STDOUT_MAX);
+      const r = await t.exec(['sh', '-c', 'head -c 1000000 /dev/zero | tr "\\0" e >&2; echo done; exit 4']);
+      assert.equal(r.code, 4);
+      assert.equal(r.stdout, 'done\n');
+      assert.ok(r.stderr.startsWith('e'.repeat(EXEC_STDERR_MAX)));
+      assert.match(r.stderr.slice(EXEC_STDERR_MAX), /^\n\[dsg: standard error cut at 64 KiB\]$/);
     });
 
     it('exec: 20 commands at once', async () => {

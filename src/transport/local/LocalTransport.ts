@@ -8,7 +8,7 @@ import type { Readable } from 'node:stream';
 import { chunkSizeFor } from '../../manifest/hash.js';
 import { createRegularFileStream, readRegularFile, readRegularFileTail } from '../../platform/safeOpen.js';
 import { syncFilesystem } from '../../platform/syncFilesystem.js';
-import { checkPlainName, type DirEntry, type ExecResult, type NamedData, type RemoteStat, type TailRead, type Transport } from '../Transport.js';
+import { BoundedOutput, checkPlainName, type DirEntry, type ExecResult, type NamedData, type RemoteStat, type TailRead, type Transport } from '../Transport.js';
 
 function isNotFound(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException).code;
@@ -168,12 +168,16 @@ export class LocalTransport implements Transport {
   exec(argv: readonly string[]): Promise<ExecResult> {
     return new Promise((resolve, reject) => {
       const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const output = new BoundedOutput();
+      child.stdout.on('data', (d: Buffer) => {
+        if (!output.stdout(d)) child.kill('SIGKILL');
+      });
+      child.stderr.on('data', (d: Buffer) => output.stderr(d));
       child.on('error', reject);
-      child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+      child.on('close', (code) => {
+        if (output.overflowed) reject(output.overflowError(argv.join(' '), this.description));
+        else resolve({ code: code ?? 1, stdout: output.stdoutText(), stderr: output.stderrText() });
+      });
     });
   }
 

@@ -20,6 +20,7 @@ import type { Socket } from 'node:net';
 import type { Client as ClientType, ClientChannel, ConnectConfig, SFTPWrapper, AnyAuthMethod, ServerHostKeyAlgorithm } from 'ssh2';
 import { entriesFor, preferredHostKeyAlgorithms, verifyHostKey } from './knownHosts.js';
 import { SshError } from './SshError.js';
+import { BoundedOutput } from '../Transport.js';
 import type { SshTarget } from './sshConfig.js';
 
 // ssh2 (and its native crypto) loads on the first connection, not with every dsg command
@@ -319,14 +320,18 @@ export class SshConnection {
             reject(this.lost ?? new Error(`cannot run a command on ${this.destination}: ${err.message}`, { cause: err }));
             return;
           }
-          const out: Buffer[] = [];
-          const errOut: Buffer[] = [];
+          const output = new BoundedOutput();
           let code: number | null = null;
           let signal: string | null = null;
           let closed = false;
           let feedError: { err: unknown } | null = null;
-          ch.on('data', (d: Buffer) => out.push(d));
-          ch.stderr.on('data', (d: Buffer) => errOut.push(d));
+          let stopped = false;
+          ch.on('data', (d: Buffer) => {
+            if (output.stdout(d) || stopped) return;
+            stopped = true;
+            ch.close(); // past the bound: stop the command (see BoundedOutput)
+          });
+          ch.stderr.on('data', (d: Buffer) => output.stderr(d));
           ch.on('exit', (c: number | null, s?: string) => {
             code = c;
             signal = s ?? null;
@@ -334,6 +339,10 @@ export class SshConnection {
           ch.on('close', () => {
             closed = true;
             this.pendingExecs.delete(reject);
+            if (output.overflowed) {
+              reject(output.overflowError(command, this.destination));
+              return;
+            }
             if (feedError) {
               reject(feedError.err);
               return;
@@ -342,7 +351,7 @@ export class SshConnection {
               reject(this.lost);
               return;
             }
-            resolve({ code: code ?? 1, signal, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(errOut).toString() });
+            resolve({ code: code ?? 1, signal, stdout: output.stdoutText(), stderr: output.stderrText() });
           });
           if (stdin === undefined) {
             ch.end();
