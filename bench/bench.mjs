@@ -1319,7 +1319,7 @@ const s3 = {
 /**
  * A compiled module of the frozen build (`<snapshot>/src/<rel>`, tsc's output beside the bundle in
  * `<snapshot>/bin/`), for the constants the Method text quotes; '' when it is not there (the text
- * then says "?"). It read `<snapshot>/<rel>` before, which the bundle's layout left empty.
+ * then says "?").
  */
 function builtSource(rel) {
   try {
@@ -1331,10 +1331,9 @@ function builtSource(rel) {
 
 /** dsg's S3 upload constants, read from the frozen build (they change with dsg; the Method text quotes them). */
 function dsgUploadConstants() {
-  const src = (rel) => builtSource(rel);
   const num = (text, re) => { const m = re.exec(text); return m ? Number(m[1]) : null; };
-  const tx = src('remote/objects/ObjectTransaction.js');
-  const st = src('remote/objects/s3/S3Store.js');
+  const tx = builtSource('remote/objects/ObjectTransaction.js');
+  const st = builtSource('remote/objects/s3/S3Store.js');
   s3.dsg = {
     putsInFlight: num(tx, /const PUTS_IN_FLIGHT = (\d+);/),
     minPartMiB: num(st, /const MIN_PART = (\d+) << 20;/),
@@ -1558,10 +1557,9 @@ const IPFS_PASSPHRASE = 'dsg bench passphrase (throwaway)';
 const ipfsConsts = { sealChunkMiB: null, sealOverhead: null, unixfsChunkKiB: null, importOptions: null, importerVersion: 'n/a', scrypt: null, scryptS: null };
 
 function dsgIpfsConstants() {
-  const src = (rel) => builtSource(rel);
   const num = (text, re) => { const m = re.exec(text); return m ? Number(m[1].replaceAll('_', '')) : null; };
-  const crypto = src('remote/objects/ipfs/crypto.js');
-  const imp = /const IMPORT = (\{[^}]*\});/.exec(src('remote/objects/ipfs/IpfsStore.js'))?.[1] ?? null;
+  const crypto = builtSource('remote/objects/ipfs/crypto.js');
+  const imp = /const IMPORT = (\{[^}]*\});/.exec(builtSource('remote/objects/ipfs/IpfsStore.js'))?.[1] ?? null;
   let importer = '';
   try { importer = readFileSync(join(ROOT, 'node_modules', 'ipfs-unixfs-importer', 'dist', 'src', 'constants.js'), 'utf8'); } catch { /* not installed */ }
   const shift = num(crypto, /export const CHUNK = 1 << (\d+);/);

@@ -74,24 +74,30 @@ export interface ExecResult {
 export const EXEC_STDOUT_MAX = 16 << 20;
 export const EXEC_STDERR_MAX = 64 << 10;
 
-/** One command's output within the bounds above; `stdout` returns false once past its bound. */
+/**
+ * One command's output within the bounds above. `stdout` returns true exactly once: when this
+ * chunk takes standard output past its bound (the caller then stops the command); later chunks
+ * are dropped.
+ */
 export class BoundedOutput {
   private out: Buffer[] = [];
   private outBytes = 0;
   private err: Buffer[] = [];
   private errBytes = 0;
   private errCut = false;
-  overflowed = false;
+
+  get overflowed(): boolean {
+    return this.outBytes > EXEC_STDOUT_MAX;
+  }
 
   stdout(d: Buffer): boolean {
     if (this.overflowed) return false;
     this.outBytes += d.length;
-    if (this.outBytes > EXEC_STDOUT_MAX) {
-      this.overflowed = true;
-      this.out = [];
+    if (!this.overflowed) {
+      this.out.push(d);
       return false;
     }
-    this.out.push(d);
+    this.out = [];
     return true;
   }
 

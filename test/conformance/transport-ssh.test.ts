@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { describe, it } from 'node:test';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openSshTransport } from '../../src/transport/ssh/SshTransport.js';
+import { openSshTransport, type SshTransport, type SshTransportOptions } from '../../src/transport/ssh/SshTransport.js';
 import { tempSshHome } from '../helpers/ssh.js';
 import { runTransportSuite } from './transportSuite.js';
 
@@ -23,22 +23,29 @@ runTransportSuite('SshTransport (OpenSSH on 127.0.0.1)', async () => {
   };
 });
 
+/** A private folder and a transport to the test sshd with the options `optionsIn(folder)` gives, for one test's `body`. */
+async function withTransport(optionsIn: (root: string) => Omit<SshTransportOptions, 'target'>, body: (t: SshTransport, root: string) => Promise<void>): Promise<void> {
+  const home = tempSshHome();
+  const root = await mkdtemp(join(tmpdir(), 'dsg-transport-ssh-'));
+  const t = openSshTransport(home.server.host, { homeDir: home.home, agentSocket: null, ...optionsIn(root) });
+  try {
+    await body(t, root);
+  } finally {
+    await t.close();
+    await rm(root, { recursive: true, force: true });
+    home.cleanup();
+  }
+}
+
 describe('SshTransport.writeFiles without a usable tar on the server', () => {
   it('falls back to SFTP: every file lands exactly, batch after batch', async () => {
-    const home = tempSshHome();
-    const root = await mkdtemp(join(tmpdir(), 'dsg-transport-ssh-notar-'));
-    const t = openSshTransport(home.server.host, { homeDir: home.home, agentSocket: null, tarProgram: 'dsg-test-no-such-tar' });
-    try {
+    await withTransport(() => ({ tarProgram: 'dsg-test-no-such-tar' }), async (t, root) => {
       for (const round of [1, 2]) {
         const files = Array.from({ length: 300 }, (_, i) => ({ name: `r${round}-${i}`, data: Buffer.from(`round ${round} file ${i}\n`.repeat(1 + i)) }));
         await t.writeFiles(root, files);
         for (const f of files) assert.ok(readFileSync(join(root, f.name)).equals(f.data), f.name);
       }
-    } finally {
-      await t.close();
-      await rm(root, { recursive: true, force: true });
-      home.cleanup();
-    }
+    });
   });
 });
 
@@ -50,38 +57,27 @@ describe('SshTransport.writeStream of a large stream: writeback hints', () => {
   const expected = (n: number) => Buffer.concat(Array.from({ length: n }, (_, i) => Buffer.alloc(256 << 10, i)));
 
   it('asks the server to write the file out every writebackEvery bytes, and the bytes land exactly', async () => {
-    const home = tempSshHome();
-    const root = await mkdtemp(join(tmpdir(), 'dsg-transport-ssh-wb-'));
-    // A sync on the server that notes its arguments, then syncs for real.
-    const wrapper = join(root, 'sync-wrapper');
-    writeFileSync(wrapper, `#!/bin/sh\nprintf '%s\\n' "$*" >> '${join(root, 'hints.log')}'\nexec sync "$@"\n`, { mode: 0o755 });
-    const t = openSshTransport(home.server.host, { homeDir: home.home, agentSocket: null, syncProgram: wrapper, writebackEvery: 1 << 20 });
-    try {
+    // A sync on the server that notes its arguments in the test's folder, then syncs for real.
+    const withWrapper = (root: string) => {
+      const wrapper = join(root, 'sync-wrapper');
+      writeFileSync(wrapper, `#!/bin/sh\nprintf '%s\\n' "$*" >> '${join(root, 'hints.log')}'\nexec sync "$@"\n`, { mode: 0o755 });
+      return { syncProgram: wrapper, writebackEvery: 1 << 20 };
+    };
+    await withTransport(withWrapper, async (t, root) => {
       const file = join(root, 'big.bin');
       await t.writeStream(file, chunks(40), { durable: false }); // 10 MiB: a hint after each MiB
       assert.ok(readFileSync(file).equals(expected(40)));
       const hints = readFileSync(join(root, 'hints.log'), 'utf8').trim().split('\n');
       assert.equal(hints.length, 10);
       for (const h of hints) assert.equal(h, `-d -- ${file}`);
-    } finally {
-      await t.close();
-      await rm(root, { recursive: true, force: true });
-      home.cleanup();
-    }
+    });
   });
 
   it('a hint that fails (no such program on the server) does not fail the write', async () => {
-    const home = tempSshHome();
-    const root = await mkdtemp(join(tmpdir(), 'dsg-transport-ssh-wb-'));
-    const t = openSshTransport(home.server.host, { homeDir: home.home, agentSocket: null, syncProgram: 'dsg-test-no-such-sync', writebackEvery: 1 << 20 });
-    try {
+    await withTransport(() => ({ syncProgram: 'dsg-test-no-such-sync', writebackEvery: 1 << 20 }), async (t, root) => {
       const file = join(root, 'big.bin');
       await t.writeStream(file, chunks(12));
       assert.ok(readFileSync(file).equals(expected(12)));
-    } finally {
-      await t.close();
-      await rm(root, { recursive: true, force: true });
-      home.cleanup();
-    }
+    });
   });
 });

@@ -170,7 +170,7 @@ export class LocalTransport implements Transport {
       const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
       const output = new BoundedOutput();
       child.stdout.on('data', (d: Buffer) => {
-        if (!output.stdout(d)) child.kill('SIGKILL');
+        if (output.stdout(d)) child.kill('SIGKILL'); // past the bound: stop the command
       });
       child.stderr.on('data', (d: Buffer) => output.stderr(d));
       child.on('error', reject);

@@ -325,11 +325,8 @@ export class SshConnection {
           let signal: string | null = null;
           let closed = false;
           let feedError: { err: unknown } | null = null;
-          let stopped = false;
           ch.on('data', (d: Buffer) => {
-            if (output.stdout(d) || stopped) return;
-            stopped = true;
-            ch.close(); // past the bound: stop the command (see BoundedOutput)
+            if (output.stdout(d)) ch.close(); // past the bound: stop the command
           });
           ch.stderr.on('data', (d: Buffer) => output.stderr(d));
           ch.on('exit', (c: number | null, s?: string) => {
